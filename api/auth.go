@@ -1,0 +1,49 @@
+package api
+
+import (
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
+
+const callerKey = "caller"
+
+// callerInfo is who is calling, as established by authenticate.
+type callerInfo struct {
+	user  survey.User
+	token survey.Token
+}
+
+// authenticate admits a request with a valid bearer token and remembers its user;
+// anything else is a 401.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		scheme, secret, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
+			return survey.Errorf(survey.Unauthorized, "send an API token as \"Authorization: Bearer <token>\"")
+		}
+		u, t, err := s.store.Authenticate(c.Request().Context(), strings.TrimSpace(secret))
+		if err != nil {
+			return err
+		}
+		c.Set(callerKey, callerInfo{user: u, token: t})
+		return next(c)
+	}
+}
+
+// secretariatOnly refuses, with a 403, every caller who is not of the secretariat.
+func secretariatOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := caller(c).RequireSecretariat(); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+// caller returns the authenticated user of the request.
+func caller(c echo.Context) survey.User {
+	return c.Get(callerKey).(callerInfo).user
+}

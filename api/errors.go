@@ -1,0 +1,111 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
+
+// problem is an RFC 9457 problem document, with the field errors of the request
+// and a stable code for programs.
+type problem struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail,omitempty"`
+	Code      string         `json:"code"`
+	RequestID string         `json:"request_id,omitempty"`
+	Errors    []problemField `json:"errors,omitempty"`
+}
+
+type problemField struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// statusOf is the one map from domain error codes to HTTP statuses.
+var statusOf = map[survey.Code]int{
+	survey.Malformed:          http.StatusBadRequest,
+	survey.Invalid:            http.StatusUnprocessableEntity,
+	survey.Unauthorized:       http.StatusUnauthorized,
+	survey.Forbidden:          http.StatusForbidden,
+	survey.NotFound:           http.StatusNotFound,
+	survey.Conflict:           http.StatusConflict,
+	survey.PreconditionFailed: http.StatusPreconditionFailed,
+	survey.Internal:           http.StatusInternalServerError,
+}
+
+// handleError is Echo's error handler: every error of every route becomes a
+// problem+json response here and nowhere else.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	p := s.problemOf(err, c)
+	if p.Status == http.StatusUnauthorized {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="surveyd"`)
+	}
+	body, _ := jsonMarshal(p)
+	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	c.Response().WriteHeader(p.Status)
+	if c.Request().Method != http.MethodHead {
+		_, _ = c.Response().Write(body)
+	}
+}
+
+func (s *Server) problemOf(err error, c echo.Context) problem {
+	p := problem{Type: "about:blank", RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+	var se *survey.Error
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &se) && se.Code != survey.Internal:
+		p.Status = statusOf[se.Code]
+		p.Code = string(se.Code)
+		p.Detail = se.Message
+		for _, f := range se.Fields {
+			p.Errors = append(p.Errors, problemField{Field: f.Field, Reason: f.Reason})
+		}
+	case errors.As(err, &he) && he.Code < 500:
+		// Echo's own refusals: unknown route, wrong method, body over the limit.
+		p.Status = he.Code
+		p.Code = codeOfStatus(he.Code)
+		p.Detail = echoDetail(he)
+	default:
+		s.log.Error("internal error", "error", err, "method", c.Request().Method,
+			"uri", c.Request().RequestURI, "request_id", p.RequestID)
+		p.Status = http.StatusInternalServerError
+		p.Code = string(survey.Internal)
+		p.Detail = "something went wrong on our side; the request ID helps us find it"
+	}
+	p.Title = http.StatusText(p.Status)
+	return p
+}
+
+// codeOfStatus names a status that has no domain code, in the style of the others.
+func codeOfStatus(status int) string {
+	for code, st := range statusOf {
+		if st == status {
+			return string(code)
+		}
+	}
+	return strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_")
+}
+
+func echoDetail(he *echo.HTTPError) string {
+	switch he.Code {
+	case http.StatusNotFound:
+		return "there is no such route"
+	case http.StatusMethodNotAllowed:
+		return "the route does not take this method"
+	case http.StatusRequestEntityTooLarge:
+		return "the request body is larger than the limit of 1 MiB"
+	}
+	if msg, ok := he.Message.(string); ok {
+		return msg
+	}
+	return http.StatusText(he.Code)
+}

@@ -1,0 +1,37 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+type meResponse struct {
+	User   userResponse    `json:"user"`
+	Member *memberResponse `json:"member"`
+	Token  meToken         `json:"token"`
+}
+
+// meToken is the token the request came with, without its owner repeated.
+type meToken struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// me serves GET /v1/me: who the caller is, its member, and the token it used.
+func (s *Server) me(c echo.Context) error {
+	ci := c.Get(callerKey).(callerInfo)
+	out := meResponse{User: toUserResponse(ci.user),
+		Token: meToken{ID: ci.token.ID, Name: ci.token.Name, ExpiresAt: ci.token.ExpiresAt}}
+	if ci.user.Member != "" {
+		m, err := s.store.Member(c.Request().Context(), ci.user.Member)
+		if err != nil {
+			return err
+		}
+		mr := toMemberResponse(m)
+		out.Member = &mr
+	}
+	return c.JSON(http.StatusOK, out)
+}

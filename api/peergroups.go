@@ -1,0 +1,96 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
+
+type peerGroupResponse struct {
+	Key         string    `json:"key"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Members     []string  `json:"members"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func toPeerGroupResponse(g survey.PeerGroup) peerGroupResponse {
+	return peerGroupResponse{Key: g.Key, Name: g.Name, Description: g.Description, Members: g.Members,
+		CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
+}
+
+type createPeerGroupRequest struct {
+	Key string `json:"key" validate:"required,max=64,key"`
+	peerGroupBody
+}
+
+// peerGroupBody is what a peer group holds besides its key.
+type peerGroupBody struct {
+	Name        string   `json:"name" validate:"required,max=200"`
+	Description string   `json:"description" validate:"max=2000"`
+	Members     []string `json:"members" validate:"required,max=1000"`
+}
+
+func (b peerGroupBody) toPeerGroup(key string) survey.PeerGroup {
+	return survey.PeerGroup{Key: key, Name: b.Name, Description: b.Description, Members: b.Members}
+}
+
+// listPeerGroups serves GET /v1/peer-groups.
+func (s *Server) listPeerGroups(c echo.Context) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	groups, next, err := s.store.PeerGroups(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list(groups, next, toPeerGroupResponse))
+}
+
+// createPeerGroup serves POST /v1/peer-groups.
+func (s *Server) createPeerGroup(c echo.Context) error {
+	var req createPeerGroupRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	g, err := s.store.CreatePeerGroup(c.Request().Context(), req.toPeerGroup(req.Key))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toPeerGroupResponse(g))
+}
+
+// getPeerGroup serves GET /v1/peer-groups/{key}.
+func (s *Server) getPeerGroup(c echo.Context) error {
+	g, err := s.store.PeerGroup(c.Request().Context(), c.Param("key"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toPeerGroupResponse(g))
+}
+
+// replacePeerGroup serves PUT /v1/peer-groups/{key}.
+func (s *Server) replacePeerGroup(c echo.Context) error {
+	var req peerGroupBody
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	g, err := s.store.ReplacePeerGroup(c.Request().Context(), req.toPeerGroup(c.Param("key")))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toPeerGroupResponse(g))
+}
+
+// deletePeerGroup serves DELETE /v1/peer-groups/{key}.
+func (s *Server) deletePeerGroup(c echo.Context) error {
+	if err := s.store.DeletePeerGroup(c.Request().Context(), c.Param("key")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,35 @@
+package api
+
+import "github.com/labstack/echo/v4"
+
+// routes registers every route of the API, in the order of openapi.yaml.
+func (s *Server) routes(e *echo.Echo) {
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/openapi.yaml", s.openapiSpec)
+	e.GET("/docs", s.docsPage)
+	e.GET("/docs/redoc.standalone.js", s.docsScript)
+
+	v1 := e.Group("/v1", s.authenticate)
+	v1.GET("/me", s.me)
+
+	v1.GET("/members", s.listMembers)
+	v1.POST("/members", s.createMember, secretariatOnly)
+	v1.GET("/members/:code", s.getMember)
+	v1.PATCH("/members/:code", s.updateMember, secretariatOnly)
+
+	v1.GET("/peer-groups", s.listPeerGroups)
+	v1.POST("/peer-groups", s.createPeerGroup, secretariatOnly)
+	v1.GET("/peer-groups/:key", s.getPeerGroup)
+	v1.PUT("/peer-groups/:key", s.replacePeerGroup, secretariatOnly)
+	v1.DELETE("/peer-groups/:key", s.deletePeerGroup, secretariatOnly)
+
+	v1.GET("/users", s.listUsers)
+	v1.POST("/users", s.createUser, secretariatOnly)
+	v1.GET("/users/:id", s.getUser)
+	v1.PATCH("/users/:id", s.updateUser, secretariatOnly)
+	v1.GET("/users/:id/tokens", s.listTokens)
+	v1.POST("/users/:id/tokens", s.createToken)
+	v1.GET("/tokens/:id", s.getToken)
+	v1.DELETE("/tokens/:id", s.revokeToken)
+}

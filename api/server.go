@@ -1,0 +1,57 @@
+// Package api is the HTTP layer of the platform: the Echo server that serves the
+// routes of openapi.yaml, its conventions (problem+json errors, strict JSON, body
+// limit, request IDs, logs), authentication, and thin handlers over the store.
+package api
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/tldcouncil/surveyd/internal/store"
+)
+
+// maxBodyBytes caps every request body: the largest real one, a full response of
+// a long questionnaire, is far below it.
+const maxBodyBytes = "1M"
+
+// Config is what the server needs.
+type Config struct {
+	Store  *store.Store
+	Logger *slog.Logger
+	Now    func() time.Time // nil for time.Now
+}
+
+// Server holds the dependencies of the handlers.
+type Server struct {
+	store *store.Store
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// New returns the HTTP handler of the API with every route and middleware.
+func New(cfg Config) *echo.Echo {
+	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Binder = jsonBinder{}
+	e.Validator = newValidator()
+	e.Pre(middleware.RemoveTrailingSlash())
+	e.Use(
+		middleware.RequestID(),
+		s.logRequests(),
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
+		middleware.BodyLimit(maxBodyBytes),
+	)
+	s.routes(e)
+	return e
+}

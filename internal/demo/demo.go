@@ -1,0 +1,119 @@
+// Package demo fills an empty installation with the council's members, a few peer
+// groups, and two users whose tokens it prints once, so that `make run` shows a
+// working platform. The member list is public; the numbers derived from it are
+// synthetic and labelled so.
+package demo
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/tldcouncil/surveyd/internal/store"
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
+
+//go:embed members.csv
+var membersCSV []byte
+
+// Member is one row of members.csv.
+type Member struct {
+	survey.Member
+	EUEEA         bool
+	ApproxDomains int
+}
+
+// Members parses the embedded members.csv.
+func Members() ([]Member, error) {
+	rows, err := csv.NewReader(bytes.NewReader(membersCSV)).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("read members.csv: %w", err)
+	}
+	want := []string{"code", "name", "country", "membership", "eu_eea", "active", "approx_domains"}
+	if len(rows) == 0 || fmt.Sprint(rows[0]) != fmt.Sprint(want) {
+		return nil, fmt.Errorf("members.csv: header must be %v", want)
+	}
+	out := make([]Member, 0, len(rows)-1)
+	for i, r := range rows[1:] {
+		domains, err := strconv.Atoi(r[6])
+		if err != nil {
+			return nil, fmt.Errorf("members.csv line %d: approx_domains: %w", i+2, err)
+		}
+		out = append(out, Member{
+			Member: survey.Member{Code: r[0], Name: r[1], Country: r[2],
+				Membership: survey.Membership(r[3]), Active: r[5] == "true"},
+			EUEEA: r[4] == "true", ApproxDomains: domains,
+		})
+	}
+	return out, nil
+}
+
+// nordics are the members of the Nordic countries.
+var nordics = map[string]bool{"dk": true, "fi": true, "is": true, "no": true, "se": true}
+
+// largeDomains is the size from which a registry counts as large: a million names.
+const largeDomains = 1_000_000
+
+// Load fills st with the demo when it has no members yet, and writes the demo
+// users' tokens to out, with how to call baseURL with them. It reports whether it
+// loaded anything.
+func Load(ctx context.Context, st *store.Store, out io.Writer, baseURL string) (bool, error) {
+	has, err := st.HasMembers(ctx)
+	if err != nil || has {
+		return false, err
+	}
+	members, err := Members()
+	if err != nil {
+		return false, err
+	}
+	groups := map[string]*survey.PeerGroup{
+		"eu-eea":  {Key: "eu-eea", Name: "EU and EEA", Description: "Registries of the European Union and the European Economic Area."},
+		"nordics": {Key: "nordics", Name: "Nordic registries", Description: "Denmark, Finland, Iceland, Norway and Sweden."},
+		"large":   {Key: "large", Name: "Large registries", Description: "A million domains under management or more (approximate, 2026)."},
+	}
+	for _, m := range members {
+		if _, err := st.CreateMember(ctx, m.Member); err != nil {
+			return false, fmt.Errorf("demo member %s: %w", m.Code, err)
+		}
+		if !m.Active {
+			continue // a suspended member is in no audience
+		}
+		if m.EUEEA {
+			groups["eu-eea"].Members = append(groups["eu-eea"].Members, m.Code)
+		}
+		if nordics[m.Code] {
+			groups["nordics"].Members = append(groups["nordics"].Members, m.Code)
+		}
+		if m.ApproxDomains >= largeDomains {
+			groups["large"].Members = append(groups["large"].Members, m.Code)
+		}
+	}
+	for _, key := range []string{"eu-eea", "nordics", "large"} {
+		if _, err := st.CreatePeerGroup(ctx, *groups[key]); err != nil {
+			return false, fmt.Errorf("demo peer group %s: %w", key, err)
+		}
+	}
+	users := []survey.User{
+		{Email: "secretariat@example.org", Name: "Demo secretariat", Role: survey.RoleSecretariat},
+		{Email: "respondent@dk.example.org", Name: "Demo respondent of .dk", Role: survey.RoleRespondent, Member: "dk"},
+	}
+	fmt.Fprintln(out, "Demo loaded: members from members.csv, peer groups eu-eea, nordics and large.")
+	fmt.Fprintln(out, "Demo tokens, shown this once:")
+	for _, u := range users {
+		u, err := st.CreateUser(ctx, u)
+		if err != nil {
+			return false, fmt.Errorf("demo user %s: %w", u.Email, err)
+		}
+		_, secret, err := st.CreateToken(ctx, u.ID, "demo", nil)
+		if err != nil {
+			return false, fmt.Errorf("demo token of %s: %w", u.Email, err)
+		}
+		fmt.Fprintf(out, "  %-12s %-28s %s\n", u.Role, u.Email, secret)
+	}
+	fmt.Fprintf(out, "Use one as: curl -H \"Authorization: Bearer <token>\" %s/v1/me\n", baseURL)
+	return true, nil
+}

@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// migration is one step of the schema. Steps are applied in order, each once, and
+// never edited after release: a change to the schema is a new step, so that every
+// installation can be upgraded from any earlier version without losing data.
+type migration struct {
+	version    int
+	name       string
+	statements []string // SQL both databases accept
+}
+
+// migrations is the schema's history. Columns use types that PostgreSQL and SQLite
+// read alike; times are stored in UTC (see docs/decisions/0002-migrations.md).
+var migrations = []migration{
+	{1, "identity", []string{
+		`CREATE TABLE members (
+			code TEXT PRIMARY KEY,
+			name TEXT NOT NULL,
+			country TEXT NOT NULL,
+			membership TEXT NOT NULL,
+			active BOOLEAN NOT NULL,
+			created_at TIMESTAMP NOT NULL,
+			updated_at TIMESTAMP NOT NULL
+		)`,
+		`CREATE TABLE peer_groups (
+			key TEXT PRIMARY KEY,
+			name TEXT NOT NULL,
+			description TEXT NOT NULL,
+			created_at TIMESTAMP NOT NULL,
+			updated_at TIMESTAMP NOT NULL
+		)`,
+		`CREATE TABLE peer_group_members (
+			group_key TEXT NOT NULL REFERENCES peer_groups (key) ON DELETE CASCADE,
+			member_code TEXT NOT NULL REFERENCES members (code),
+			PRIMARY KEY (group_key, member_code)
+		)`,
+		`CREATE INDEX peer_group_members_member ON peer_group_members (member_code)`,
+		`CREATE TABLE users (
+			id TEXT PRIMARY KEY,
+			email TEXT NOT NULL UNIQUE,
+			name TEXT NOT NULL,
+			role TEXT NOT NULL,
+			member_code TEXT REFERENCES members (code),
+			active BOOLEAN NOT NULL,
+			created_at TIMESTAMP NOT NULL,
+			updated_at TIMESTAMP NOT NULL
+		)`,
+		`CREATE INDEX users_member ON users (member_code)`,
+		`CREATE TABLE api_tokens (
+			id TEXT PRIMARY KEY,
+			user_id TEXT NOT NULL REFERENCES users (id),
+			name TEXT NOT NULL,
+			hash TEXT NOT NULL UNIQUE,
+			created_at TIMESTAMP NOT NULL,
+			expires_at TIMESTAMP,
+			revoked_at TIMESTAMP,
+			last_used_at TIMESTAMP
+		)`,
+		`CREATE INDEX api_tokens_user ON api_tokens (user_id)`,
+	}},
+}
+
+// migrationLockKey is the PostgreSQL advisory lock that serialises migrations of
+// several processes starting at once.
+const migrationLockKey = 7_305_104_211
+
+// Migrate brings the schema up to date and reports the versions it applied. It is
+// safe to run from several processes at once: on PostgreSQL they queue on an
+// advisory lock, on SQLite on the database's write lock.
+func (s *Store) Migrate(ctx context.Context) ([]int, error) {
+	var applied []int
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if s.postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockKey).Error; err != nil {
+				return fmt.Errorf("lock: %w", err)
+			}
+		}
+		if err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY,
+			name TEXT NOT NULL,
+			applied_at TIMESTAMP NOT NULL
+		)`).Error; err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		var done []int
+		if err := tx.Raw("SELECT version FROM schema_migrations").Scan(&done).Error; err != nil {
+			return fmt.Errorf("read schema_migrations: %w", err)
+		}
+		have := make(map[int]bool, len(done))
+		for _, v := range done {
+			have[v] = true
+		}
+		for _, m := range migrations {
+			if have[m.version] {
+				continue
+			}
+			for _, stmt := range m.statements {
+				if err := tx.Exec(stmt).Error; err != nil {
+					return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+				}
+			}
+			if err := tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+				m.version, m.name, s.Now()).Error; err != nil {
+				return fmt.Errorf("record migration %d: %w", m.version, err)
+			}
+			applied = append(applied, m.version)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return applied, nil
+}
+
+// SchemaVersion returns the newest migration applied, 0 for an empty database.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.WithContext(ctx).Raw("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v).Error
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
+}

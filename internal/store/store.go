@@ -1,0 +1,185 @@
+// Package store keeps the platform's data in PostgreSQL (production) or an embedded
+// SQLite file (the default), through GORM, with the same behaviour on both. It runs
+// the domain's rules inside its transactions and turns database errors into
+// survey errors at its boundary.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/oklog/ulid/v2"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
+
+// DefaultSQLitePath is the embedded database used when no DATABASE_URL is given.
+const DefaultSQLitePath = "surveys.db"
+
+// Store is the platform's persistence. It is safe for concurrent use.
+type Store struct {
+	db       *gorm.DB
+	postgres bool
+	now      func() time.Time
+}
+
+// Options tune a Store; the zero value is usable.
+type Options struct {
+	Logger *slog.Logger     // where slow queries are reported; nil for none
+	Now    func() time.Time // the clock; nil for time.Now
+}
+
+// Open connects to the database named by url: "postgres://..." (or
+// "postgresql://...") for PostgreSQL, "sqlite:PATH" for an SQLite file, and ""
+// for the default SQLite file. It does not migrate.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	cfg := &gorm.Config{
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		Logger:                 logger.Discard,
+	}
+	if opts.Logger != nil {
+		cfg.Logger = logger.NewSlogLogger(opts.Logger, logger.Config{
+			SlowThreshold:             500 * time.Millisecond,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+			ParameterizedQueries:      true,
+		})
+	}
+	s := &Store{now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	var dialector gorm.Dialector
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		s.postgres = true
+		dialector = postgres.Open(url)
+	case url == "" || strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if path == "" {
+			path = DefaultSQLitePath
+		}
+		// Foreign keys are off by default in SQLite; WAL lets readers run beside the writer.
+		dialector = sqlite.Open(path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	default:
+		return nil, fmt.Errorf("DATABASE_URL %q: want postgres://..., sqlite:PATH or nothing", url)
+	}
+	db, err := gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if !s.postgres {
+		// SQLite has one writer at a time; one connection turns lock contention
+		// into queueing instead of SQLITE_BUSY errors. See docs/decisions.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	s.db = db
+	if err := s.Ping(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the database connections.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Dialect names the database in use: "postgres" or "sqlite".
+func (s *Store) Dialect() string {
+	if s.postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// Now returns the store's clock reading in UTC, rounded to microseconds, the
+// precision both databases keep.
+func (s *Store) Now() time.Time { return s.now().UTC().Round(time.Microsecond) }
+
+// tx runs fn in one transaction.
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+// newID returns an opaque, time-ordered identifier with a prefix naming its kind.
+func newID(prefix string) string {
+	return prefix + "_" + strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reader).String())
+}
+
+// isNotFound reports whether err is GORM's not-found error.
+func isNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
+
+// isDuplicate reports whether err is a violated unique constraint.
+func isDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+
+// isForeignKey reports whether err is a violated foreign key.
+func isForeignKey(err error) bool { return errors.Is(err, gorm.ErrForeignKeyViolated) }
+
+// wrap passes survey errors through and labels any other error with what was
+// being done, so that the log of a 500 says where it came from.
+func wrap(err error, doing string) error {
+	if err == nil {
+		return nil
+	}
+	var e *survey.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// Page asks for one page of a list: at most Limit items after the key After.
+type Page struct {
+	Limit int
+	After string
+}
+
+// limit returns the page size to query: one more than asked, to learn whether a
+// further page exists.
+func (p Page) limit() int { return p.Limit + 1 }
+
+// cut trims a result of p.limit() rows to the page and returns the key to continue
+// after, or "" on the last page.
+func cut[T any](rows []T, p Page, key func(T) string) ([]T, string) {
+	if len(rows) <= p.Limit {
+		return rows, ""
+	}
+	rows = rows[:p.Limit]
+	return rows, key(rows[len(rows)-1])
+}

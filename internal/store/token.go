@@ -1,0 +1,148 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
+
+type tokenRow struct {
+	ID         string `gorm:"primaryKey"`
+	UserID     string
+	Name       string
+	Hash       string
+	CreatedAt  time.Time `gorm:"autoCreateTime:false"`
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
+}
+
+func (tokenRow) TableName() string { return "api_tokens" }
+
+func tokenFromRow(r tokenRow) survey.Token {
+	return survey.Token{
+		ID: r.ID, UserID: r.UserID, Name: r.Name, CreatedAt: r.CreatedAt,
+		ExpiresAt: r.ExpiresAt, RevokedAt: r.RevokedAt, LastUsedAt: r.LastUsedAt,
+	}
+}
+
+// lastUseGranularity spares a write on every request: the last use of a token is
+// recorded again only when the stored one is older than this.
+const lastUseGranularity = time.Minute
+
+// CreateToken makes a new token for the user and returns it with its secret, the
+// only time the secret is seen.
+func (s *Store) CreateToken(ctx context.Context, userID, name string, expiresAt *time.Time) (survey.Token, string, error) {
+	secret, err := survey.NewTokenSecret()
+	if err != nil {
+		return survey.Token{}, "", wrap(err, "make token secret")
+	}
+	now := s.Now()
+	if expiresAt != nil {
+		t := expiresAt.UTC().Round(time.Microsecond)
+		if !t.After(now) {
+			return survey.Token{}, "", &survey.Error{Code: survey.Invalid, Message: "the token would be expired at once",
+				Fields: []survey.FieldError{{Field: "expires_at", Reason: "must be in the future"}}}
+		}
+		expiresAt = &t
+	}
+	row := tokenRow{ID: newID("tok"), UserID: userID, Name: name, Hash: survey.HashToken(secret), CreatedAt: now, ExpiresAt: expiresAt}
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&userRow{}).Where("id = ?", userID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return survey.Errorf(survey.NotFound, "no user has the id %q", userID)
+		}
+		return tx.Create(&row).Error
+	})
+	if err != nil {
+		return survey.Token{}, "", wrap(err, "create token")
+	}
+	return tokenFromRow(row), secret, nil
+}
+
+// Token returns the token with the given id.
+func (s *Store) Token(ctx context.Context, id string) (survey.Token, error) {
+	var row tokenRow
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
+	if isNotFound(err) {
+		return survey.Token{}, survey.Errorf(survey.NotFound, "no token has the id %q", id)
+	}
+	if err != nil {
+		return survey.Token{}, wrap(err, "read token")
+	}
+	return tokenFromRow(row), nil
+}
+
+// Tokens returns a page of the user's tokens, revoked ones included, oldest first.
+func (s *Store) Tokens(ctx context.Context, userID string, p Page) ([]survey.Token, string, error) {
+	var rows []tokenRow
+	q := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("id").Limit(p.limit())
+	if p.After != "" {
+		q = q.Where("id > ?", p.After)
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, "", wrap(err, "list tokens")
+	}
+	rows, next := cut(rows, p, func(r tokenRow) string { return r.ID })
+	out := make([]survey.Token, len(rows))
+	for i, r := range rows {
+		out[i] = tokenFromRow(r)
+	}
+	return out, next, nil
+}
+
+// RevokeToken marks the token revoked and returns it; revoking twice keeps the
+// first time.
+func (s *Store) RevokeToken(ctx context.Context, id string) (survey.Token, error) {
+	now := s.Now()
+	err := s.db.WithContext(ctx).Model(&tokenRow{}).
+		Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error
+	if err != nil {
+		return survey.Token{}, wrap(err, "revoke token")
+	}
+	return s.Token(ctx, id)
+}
+
+// Authenticate returns the user and token that secret belongs to, and records the
+// use. A secret that is unknown, revoked or expired, or whose user is deactivated,
+// is Unauthorized.
+func (s *Store) Authenticate(ctx context.Context, secret string) (survey.User, survey.Token, error) {
+	unknown := survey.Errorf(survey.Unauthorized, "the token is not valid")
+	if !survey.LooksLikeToken(secret) {
+		return survey.User{}, survey.Token{}, unknown
+	}
+	var tok tokenRow
+	err := s.db.WithContext(ctx).Where("hash = ?", survey.HashToken(secret)).Take(&tok).Error
+	if isNotFound(err) {
+		return survey.User{}, survey.Token{}, unknown
+	}
+	if err != nil {
+		return survey.User{}, survey.Token{}, wrap(err, "find token")
+	}
+	now := s.Now()
+	t := tokenFromRow(tok)
+	if err := t.Usable(now); err != nil {
+		return survey.User{}, survey.Token{}, err
+	}
+	u, err := s.User(ctx, t.UserID)
+	if err != nil {
+		return survey.User{}, survey.Token{}, wrap(err, "find token's user")
+	}
+	if !u.Active {
+		return survey.User{}, survey.Token{}, survey.Errorf(survey.Unauthorized, "the token's user is deactivated")
+	}
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= lastUseGranularity {
+		err := s.db.WithContext(ctx).Model(&tokenRow{}).Where("id = ?", t.ID).Update("last_used_at", now).Error
+		if err != nil {
+			return survey.User{}, survey.Token{}, wrap(err, "record token use")
+		}
+		t.LastUsedAt = &now
+	}
+	return u, t, nil
+}
