@@ -1,6 +1,10 @@
 package api
 
-import "github.com/labstack/echo/v4"
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
 
 // routes registers every route of the API, in the order of openapi.yaml.
 func (s *Server) routes(e *echo.Echo) {
@@ -32,4 +36,15 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/users/:id/tokens", s.createToken)
 	v1.GET("/tokens/:id", s.getToken)
 	v1.DELETE("/tokens/:id", s.revokeToken)
+
+	v1.GET("/surveys", s.listSurveys)
+	v1.POST("/surveys", s.createSurvey, secretariatOnly)
+	v1.GET("/surveys/:id", s.getSurvey)
+	v1.PUT("/surveys/:id", s.replaceSurvey, secretariatOnly)
+	v1.PATCH("/surveys/:id", s.updateSurvey, secretariatOnly)
+	v1.DELETE("/surveys/:id", s.deleteSurvey, secretariatOnly)
+	v1.POST("/surveys/:id/open", s.transition(survey.StatusOpen), secretariatOnly)
+	v1.POST("/surveys/:id/close", s.transition(survey.StatusClosed), secretariatOnly)
+	v1.POST("/surveys/:id/publish", s.transition(survey.StatusPublished), secretariatOnly)
+	v1.POST("/surveys/:id/clone", s.cloneSurvey, secretariatOnly)
 }

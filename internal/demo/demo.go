@@ -101,18 +101,23 @@ func Load(ctx context.Context, st *store.Store, out io.Writer, baseURL string) (
 		{Email: "secretariat@example.org", Name: "Demo secretariat", Role: survey.RoleSecretariat},
 		{Email: "respondent@dk.example.org", Name: "Demo respondent of .dk", Role: survey.RoleRespondent, Member: "dk"},
 	}
-	fmt.Fprintln(out, "Demo loaded: members from members.csv, peer groups eu-eea, nordics and large.")
+	secrets := make([]string, len(users))
+	for k := range users {
+		if users[k], err = st.CreateUser(ctx, users[k]); err != nil {
+			return false, fmt.Errorf("demo user %s: %w", users[k].Email, err)
+		}
+		if _, secrets[k], err = st.CreateToken(ctx, users[k].ID, "demo", nil); err != nil {
+			return false, fmt.Errorf("demo token of %s: %w", users[k].Email, err)
+		}
+	}
+	if err := loadSurveys(ctx, st, users[0].ID); err != nil {
+		return false, err
+	}
+	fmt.Fprintln(out, "Demo loaded: members from members.csv; peer groups eu-eea, nordics and large;")
+	fmt.Fprintln(out, "the DNSSEC questionnaire open (2026) and closed (2025), and a suspensions questionnaire in draft.")
 	fmt.Fprintln(out, "Demo tokens, shown this once:")
-	for _, u := range users {
-		u, err := st.CreateUser(ctx, u)
-		if err != nil {
-			return false, fmt.Errorf("demo user %s: %w", u.Email, err)
-		}
-		_, secret, err := st.CreateToken(ctx, u.ID, "demo", nil)
-		if err != nil {
-			return false, fmt.Errorf("demo token of %s: %w", u.Email, err)
-		}
-		fmt.Fprintf(out, "  %-12s %-28s %s\n", u.Role, u.Email, secret)
+	for k, u := range users {
+		fmt.Fprintf(out, "  %-12s %-28s %s\n", u.Role, u.Email, secrets[k])
 	}
 	fmt.Fprintf(out, "Use one as: curl -H \"Authorization: Bearer <token>\" %s/v1/me\n", baseURL)
 	return true, nil

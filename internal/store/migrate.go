@@ -65,6 +65,42 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX api_tokens_user ON api_tokens (user_id)`,
 	}},
+	{2, "surveys", []string{
+		`CREATE TABLE surveys (
+			id TEXT PRIMARY KEY,
+			title TEXT NOT NULL,
+			description TEXT NOT NULL,
+			series_key TEXT,
+			edition TEXT NOT NULL,
+			audience_group TEXT REFERENCES peer_groups (key),
+			deadline TIMESTAMP,
+			visibility TEXT NOT NULL,
+			min_respondents INTEGER NOT NULL,
+			respondents_only BOOLEAN NOT NULL,
+			status TEXT NOT NULL,
+			sections TEXT NOT NULL,
+			created_by TEXT NOT NULL REFERENCES users (id),
+			created_at TIMESTAMP NOT NULL,
+			updated_at TIMESTAMP NOT NULL
+		)`,
+		`CREATE INDEX surveys_series ON surveys (series_key, id)`,
+		`CREATE INDEX surveys_status ON surveys (status, id)`,
+		`CREATE TABLE survey_topics (
+			survey_id TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+			topic TEXT NOT NULL,
+			PRIMARY KEY (survey_id, topic)
+		)`,
+		`CREATE INDEX survey_topics_topic ON survey_topics (topic, survey_id)`,
+		`CREATE TABLE survey_transitions (
+			id TEXT PRIMARY KEY,
+			survey_id TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+			from_status TEXT NOT NULL,
+			to_status TEXT NOT NULL,
+			user_id TEXT NOT NULL REFERENCES users (id),
+			at TIMESTAMP NOT NULL
+		)`,
+		`CREATE INDEX survey_transitions_survey ON survey_transitions (survey_id, id)`,
+	}},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises migrations of

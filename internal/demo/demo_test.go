@@ -1,0 +1,68 @@
+package demo_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/tldcouncil/surveyd/internal/dbtest"
+	"github.com/tldcouncil/surveyd/internal/demo"
+	"github.com/tldcouncil/surveyd/internal/store"
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func TestLoadOnceIntoAnEmptyDatabase(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		ctx := context.Background()
+		st := db.Open(t, store.Options{})
+		var out bytes.Buffer
+		loaded, err := demo.Load(ctx, st, &out, "http://127.0.0.1:8080")
+		if err != nil || !loaded {
+			t.Fatalf("first load: %v, %v", loaded, err)
+		}
+		if n := strings.Count(out.String(), "tsv_"); n != 2 {
+			t.Fatalf("printed %d tokens, want 2:\n%s", n, out.String())
+		}
+		members, err := demo.Members()
+		if err != nil {
+			t.Fatal(err)
+		}
+		nordics, err := st.PeerGroup(ctx, "nordics")
+		if err != nil || strings.Join(nordics.Members, ",") != "dk,fi,is,no,se" {
+			t.Fatalf("nordics: %v, %v", nordics.Members, err)
+		}
+		euEEA, err := st.PeerGroup(ctx, "eu-eea")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 0
+		for _, m := range members {
+			if m.EUEEA && m.Active {
+				want++
+			}
+		}
+		if len(euEEA.Members) != want {
+			t.Fatalf("eu-eea has %d members, want %d", len(euEEA.Members), want)
+		}
+		surveys, _, err := st.Surveys(ctx, store.SurveyFilter{Series: "dnssec-annual"}, store.Page{Limit: 10})
+		if err != nil || len(surveys) != 2 || surveys[0].Status != survey.StatusOpen || surveys[1].Status != survey.StatusClosed {
+			t.Fatalf("dnssec-annual editions: %+v, %v", surveys, err)
+		}
+		if n := len(surveys[0].Questions()); n < 12 {
+			t.Fatalf("the DNSSEC questionnaire has %d questions, want a dozen", n)
+		}
+		drafts, _, err := st.Surveys(ctx, store.SurveyFilter{Status: survey.StatusDraft, Topic: "suspensions"}, store.Page{Limit: 10})
+		if err != nil || len(drafts) != 1 {
+			t.Fatalf("suspensions drafts: %d, %v", len(drafts), err)
+		}
+
+		out.Reset()
+		loaded, err = demo.Load(ctx, st, &out, "http://127.0.0.1:8080")
+		if err != nil || loaded || out.Len() != 0 {
+			t.Fatalf("second load: %v, %v, printed %q", loaded, err, out.String())
+		}
+	})
+}
