@@ -67,7 +67,9 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		{"condition on itself", func(s *Survey) { q(s, 1).Condition.Question = "signed_since" }, []string{"sections[0].questions[1].condition.question"}},
 		{"condition value of the wrong type", func(s *Survey) { q(s, 1).Condition.Value = "yes" }, []string{"sections[0].questions[1].condition.value"}},
 		{"condition on an unknown option", func(s *Survey) { q(s, 5).Condition.Values = []any{"rsasha1"} }, []string{"sections[0].questions[5].condition.values[0]"}},
-		{"at_least on a choice", func(s *Survey) { q(s, 7).Condition = &Condition{Question: "algorithm", Operator: OpAtLeast, Value: 1.0} }, []string{"sections[0].questions[7].condition.operator"}},
+		{"at_least on a choice", func(s *Survey) {
+			q(s, 7).Condition = &Condition{Question: "algorithm", Operator: OpAtLeast, Value: 1.0}
+		}, []string{"sections[0].questions[7].condition.operator"}},
 		{"unknown operator", func(s *Survey) { q(s, 1).Condition.Operator = "greater" }, []string{"sections[0].questions[1].condition.operator"}},
 		{"duplicate section key", func(s *Survey) {
 			s.Sections = append(s.Sections, Section{Key: "signing", Title: "Again"})
