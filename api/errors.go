@@ -69,8 +69,8 @@ func (s *Server) problemOf(err error, c echo.Context) problem {
 		for _, f := range se.Fields {
 			p.Errors = append(p.Errors, problemField{Field: f.Field, Reason: f.Reason})
 		}
-	case errors.As(err, &he) && he.Code < 500:
-		// Echo's own refusals: unknown route, wrong method, body over the limit.
+	case errors.As(err, &he) && he.Code != http.StatusInternalServerError:
+		// Echo's own refusals (unknown route, wrong method, body over the limit) and 503.
 		p.Status = he.Code
 		p.Code = codeOfStatus(he.Code)
 		p.Detail = echoDetail(he)
@@ -103,6 +103,8 @@ func echoDetail(he *echo.HTTPError) string {
 		return "the route does not take this method"
 	case http.StatusRequestEntityTooLarge:
 		return "the request body is larger than the limit of 1 MiB"
+	case http.StatusServiceUnavailable:
+		return "the service cannot serve now; try again shortly"
 	}
 	if msg, ok := he.Message.(string); ok {
 		return msg

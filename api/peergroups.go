@@ -23,20 +23,20 @@ func toPeerGroupResponse(g survey.PeerGroup) peerGroupResponse {
 		CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
 }
 
+// createPeerGroupRequest is a new peer group; its fields are listed rather than
+// embedded so that validation errors name them as the client wrote them.
 type createPeerGroupRequest struct {
-	Key string `json:"key" validate:"required,max=64,key"`
-	peerGroupBody
-}
-
-// peerGroupBody is what a peer group holds besides its key.
-type peerGroupBody struct {
+	Key         string   `json:"key" validate:"required,max=64,key"`
 	Name        string   `json:"name" validate:"required,max=200"`
 	Description string   `json:"description" validate:"max=2000"`
 	Members     []string `json:"members" validate:"required,max=1000"`
 }
 
-func (b peerGroupBody) toPeerGroup(key string) survey.PeerGroup {
-	return survey.PeerGroup{Key: key, Name: b.Name, Description: b.Description, Members: b.Members}
+// peerGroupBody replaces a peer group whose key is in the path.
+type peerGroupBody struct {
+	Name        string   `json:"name" validate:"required,max=200"`
+	Description string   `json:"description" validate:"max=2000"`
+	Members     []string `json:"members" validate:"required,max=1000"`
 }
 
 // listPeerGroups serves GET /v1/peer-groups.
@@ -58,7 +58,8 @@ func (s *Server) createPeerGroup(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	g, err := s.store.CreatePeerGroup(c.Request().Context(), req.toPeerGroup(req.Key))
+	g, err := s.store.CreatePeerGroup(c.Request().Context(), survey.PeerGroup{Key: req.Key, Name: req.Name,
+		Description: req.Description, Members: req.Members})
 	if err != nil {
 		return err
 	}
@@ -80,7 +81,8 @@ func (s *Server) replacePeerGroup(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	g, err := s.store.ReplacePeerGroup(c.Request().Context(), req.toPeerGroup(c.Param("key")))
+	g, err := s.store.ReplacePeerGroup(c.Request().Context(), survey.PeerGroup{Key: c.Param("key"), Name: req.Name,
+		Description: req.Description, Members: req.Members})
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/docs", s.docsPage)
 	e.GET("/docs/redoc.standalone.js", s.docsScript)
 
-	v1 := e.Group("/v1", s.authenticate)
+	// Every /v1 route needs a token (see authenticate); the routes above are public.
+	e.Use(s.authenticate)
+	v1 := e.Group("/v1")
 	v1.GET("/me", s.me)
 
 	v1.GET("/members", s.listMembers)

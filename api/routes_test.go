@@ -3,8 +3,9 @@ package api_test
 import (
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/tldcouncil/surveyd/api"
 )
@@ -25,8 +26,8 @@ func TestRoutesMatchSpec(t *testing.T) {
 	param := regexp.MustCompile(`:(\w+)`)
 	var served []string
 	for _, r := range api.New(api.Config{}).Routes() {
-		if strings.HasSuffix(r.Path, "/*") {
-			continue // Echo's own catch-all for unknown routes of a group
+		if r.Method == echo.RouteNotFound {
+			continue // Echo's own catch-all for unknown routes
 		}
 		served = append(served, r.Method+" "+param.ReplaceAllString(r.Path, "{$1}"))
 	}

@@ -66,12 +66,12 @@ func (s *Server) listTokens(c echo.Context) error {
 
 // createToken serves POST /v1/users/{id}/tokens.
 func (s *Server) createToken(c echo.Context) error {
-	var req createTokenRequest
-	if err := bind(c, &req); err != nil {
-		return err
-	}
 	u, err := s.tokenOwner(c, c.Param("id"))
 	if err != nil {
+		return err
+	}
+	var req createTokenRequest
+	if err := bind(c, &req); err != nil {
 		return err
 	}
 	t, secret, err := s.store.CreateToken(c.Request().Context(), u.ID, req.Name, req.ExpiresAt)

@@ -51,12 +51,16 @@ func (s *Store) CreateToken(ctx context.Context, userID, name string, expiresAt 
 	}
 	row := tokenRow{ID: newID("tok"), UserID: userID, Name: name, Hash: survey.HashToken(secret), CreatedAt: now, ExpiresAt: expiresAt}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&userRow{}).Where("id = ?", userID).Count(&n).Error; err != nil {
+		var u userRow
+		err := tx.Where("id = ?", userID).Take(&u).Error
+		if isNotFound(err) {
+			return survey.Errorf(survey.NotFound, "no user has the id %q", userID)
+		}
+		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return survey.Errorf(survey.NotFound, "no user has the id %q", userID)
+		if !u.Active {
+			return survey.Errorf(survey.Conflict, "user %s is deactivated; its tokens would not work", u.Email)
 		}
 		return tx.Create(&row).Error
 	})
