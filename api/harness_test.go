@@ -30,6 +30,10 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // spec is openapi.yaml, loaded and validated once.
 var spec = sync.OnceValues(func() (*openapi3.T, error) {
+	// The non-JSON responses are compared as text; their schemas are plain strings.
+	for _, ct := range []string{"text/html", "text/javascript", "application/yaml"} {
+		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
+	}
 	doc, err := openapi3.NewLoader().LoadFromData(surveyd.OpenAPI)
 	if err != nil {
 		return nil, err
@@ -49,13 +53,6 @@ var specRouter = sync.OnceValues(func() (routers.Router, error) {
 	doc.Servers = nil
 	return gorillamux.NewRouter(doc)
 })
-
-func init() {
-	// The non-JSON responses are compared as text; their schemas are plain strings.
-	for _, ct := range []string{"text/html", "text/javascript", "application/yaml"} {
-		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
-	}
-}
 
 // clock is a settable clock for the server and the store.
 type clock struct {

@@ -49,4 +49,15 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/surveys/:id/close", s.transition(survey.StatusClosed), secretariatOnly)
 	v1.POST("/surveys/:id/publish", s.transition(survey.StatusPublished), secretariatOnly)
 	v1.POST("/surveys/:id/clone", s.cloneSurvey, secretariatOnly)
+
+	v1.GET("/surveys/:id/progress", s.surveyProgress, secretariatOnly)
+	v1.GET("/surveys/:id/responses", s.listResponses)
+	v1.GET("/surveys/:id/responses/:member", s.getResponse)
+	v1.PATCH("/surveys/:id/responses/:member", s.saveResponse)
+	v1.POST("/surveys/:id/responses/:member/submit", s.submitResponse)
+	v1.POST("/surveys/:id/responses/:member/withdraw", s.withdrawResponse)
+	v1.GET("/surveys/:id/responses/:member/history", s.responseHistory)
+	v1.GET("/surveys/:id/extensions", s.listExtensions, secretariatOnly)
+	v1.PUT("/surveys/:id/extensions/:member", s.extendDeadline, secretariatOnly)
+	v1.POST("/surveys/:id/imports", s.importResponses, secretariatOnly)
 }

@@ -34,6 +34,9 @@ func (h *harness) run(steps []step) {
 			doc := r.json(h.t)
 			for path, want := range s.want {
 				got, ok := lookup(doc, path)
+				if s, isString := want.(string); isString {
+					want = h.expand(s)
+				}
 				if !ok || fmt.Sprint(got) != fmt.Sprint(want) {
 					h.t.Fatalf("%s: %s = %v (present %v), want %v\n%s", s.name, path, got, ok, want, r.body)
 				}

@@ -87,8 +87,7 @@ func (s *Server) visibleToken(c echo.Context, id string) (survey.Token, error) {
 	if err != nil {
 		return survey.Token{}, err
 	}
-	me := caller(c)
-	if !me.IsSecretariat() && t.UserID != me.ID {
+	if !caller(c).CanManageToken(t) {
 		return survey.Token{}, survey.Errorf(survey.NotFound, "no token has the id %q", id)
 	}
 	return t, nil

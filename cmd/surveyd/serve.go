@@ -49,6 +49,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       120 * time.Second,
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
+	go recordLocks(ctx, st, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -69,10 +70,36 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return nil
 }
 
+// lockSweep is how often passed deadlines are written into response histories.
+const lockSweep = 30 * time.Second
+
+// recordLocks writes a lock event into the history of each response whose
+// deadline has passed, until ctx ends. Responses lock by the clock regardless; this
+// only records it, and is safe to run in every process at once.
+func recordLocks(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(lockSweep)
+	defer t.Stop()
+	for {
+		if n, err := st.LockDue(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("recording locks", "error", err)
+		} else if n > 0 {
+			log.Info("responses locked at their deadline", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // baseURL is how a person on this machine reaches the listener.
 func baseURL(addr net.Addr) string {
 	tcp, ok := addr.(*net.TCPAddr)
-	if !ok || tcp.IP.IsUnspecified() {
+	switch {
+	case !ok:
+		return "http://" + addr.String()
+	case tcp.IP.IsUnspecified():
 		return fmt.Sprintf("http://localhost:%d", tcp.Port)
 	}
 	return "http://" + tcp.String()

@@ -17,7 +17,7 @@ type migration struct {
 }
 
 // migrations is the schema's history. Columns use types that PostgreSQL and SQLite
-// read alike; times are stored in UTC (see docs/decisions/0002-migrations.md).
+// read alike; times are stored in UTC (see docs/decisions/0001-migrations.md).
 var migrations = []migration{
 	{1, "identity", []string{
 		`CREATE TABLE members (
@@ -100,6 +100,63 @@ var migrations = []migration{
 			at TIMESTAMP NOT NULL
 		)`,
 		`CREATE INDEX survey_transitions_survey ON survey_transitions (survey_id, id)`,
+	}},
+	{3, "responses", []string{
+		`CREATE TABLE responses (
+			id TEXT PRIMARY KEY,
+			survey_id TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+			member_code TEXT NOT NULL REFERENCES members (code),
+			status TEXT NOT NULL,
+			version INTEGER NOT NULL,
+			submitted_at TIMESTAMP,
+			locked_at TIMESTAMP,
+			created_at TIMESTAMP NOT NULL,
+			updated_at TIMESTAMP NOT NULL,
+			updated_by TEXT NOT NULL REFERENCES users (id),
+			UNIQUE (survey_id, member_code)
+		)`,
+		// One row per answered question, the value in the column of its type, so
+		// that the database can count, sum and rank answers of one question.
+		`CREATE TABLE answers (
+			response_id TEXT NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+			survey_id TEXT NOT NULL,
+			question_key TEXT NOT NULL,
+			num_value DOUBLE PRECISION,
+			bool_value BOOLEAN,
+			text_value TEXT,
+			date_value TEXT,
+			PRIMARY KEY (response_id, question_key)
+		)`,
+		`CREATE INDEX answers_question ON answers (survey_id, question_key)`,
+		// One row per chosen option of a choice answer.
+		`CREATE TABLE answer_options (
+			response_id TEXT NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+			survey_id TEXT NOT NULL,
+			question_key TEXT NOT NULL,
+			option_key TEXT NOT NULL,
+			PRIMARY KEY (response_id, question_key, option_key)
+		)`,
+		`CREATE INDEX answer_options_question ON answer_options (survey_id, question_key, option_key)`,
+		`CREATE TABLE response_events (
+			id TEXT PRIMARY KEY,
+			response_id TEXT NOT NULL REFERENCES responses (id) ON DELETE CASCADE,
+			kind TEXT NOT NULL,
+			question_key TEXT,
+			old_value TEXT,
+			new_value TEXT,
+			user_id TEXT REFERENCES users (id),
+			on_behalf BOOLEAN NOT NULL,
+			at TIMESTAMP NOT NULL
+		)`,
+		`CREATE INDEX response_events_response ON response_events (response_id, id)`,
+		`CREATE TABLE deadline_extensions (
+			survey_id TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+			member_code TEXT NOT NULL REFERENCES members (code),
+			deadline TIMESTAMP NOT NULL,
+			granted_by TEXT NOT NULL REFERENCES users (id),
+			granted_at TIMESTAMP NOT NULL,
+			PRIMARY KEY (survey_id, member_code)
+		)`,
 	}},
 }
 

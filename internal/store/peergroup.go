@@ -61,7 +61,11 @@ func (s *Store) savePeerGroup(ctx context.Context, g survey.PeerGroup, create bo
 		}
 		g.UpdatedAt = now
 		row := peerGroupRow{Key: g.Key, Name: g.Name, Description: g.Description, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
-		if err := tx.Save(&row).Error; err != nil {
+		write := tx.Save // Save would insert a missing row too: a create must insert, so that a racing create gets a duplicate key
+		if create {
+			write = tx.Create
+		}
+		if err := write(&row).Error; err != nil {
 			return err
 		}
 		if err := tx.Where("group_key = ?", g.Key).Delete(&peerGroupMemberRow{}).Error; err != nil {

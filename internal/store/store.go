@@ -30,6 +30,7 @@ type Store struct {
 	db       *gorm.DB
 	postgres bool
 	now      func() time.Time
+	entropy  *ulid.LockedMonotonicReader
 }
 
 // Options tune a Store; the zero value is usable.
@@ -55,7 +56,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 			ParameterizedQueries:      true,
 		})
 	}
-	s := &Store{now: opts.Now}
+	s := &Store{now: opts.Now, entropy: &ulid.LockedMonotonicReader{MonotonicReader: ulid.Monotonic(rand.Reader, 0)}}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -138,8 +139,10 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 }
 
 // newID returns an opaque, time-ordered identifier with a prefix naming its kind.
-func newID(prefix string) string {
-	return prefix + "_" + strings.ToLower(ulid.MustNew(ulid.Now(), rand.Reader).String())
+// IDs made by one process are strictly increasing, so that events written in one
+// transaction keep their order when sorted by id.
+func (s *Store) newID(prefix string) string {
+	return prefix + "_" + strings.ToLower(ulid.MustNew(ulid.Now(), s.entropy).String())
 }
 
 // isNotFound reports whether err is GORM's not-found error.

@@ -86,7 +86,7 @@ func nullString(s string) sql.NullString { return sql.NullString{String: s, Vali
 // CreateSurvey validates s and stores it as a new draft by the user.
 func (s *Store) CreateSurvey(ctx context.Context, sv survey.Survey, by string) (survey.Survey, error) {
 	now := s.Now()
-	sv.ID, sv.Status, sv.CreatedBy, sv.CreatedAt, sv.UpdatedAt = newID("srv"), survey.StatusDraft, by, now, now
+	sv.ID, sv.Status, sv.CreatedBy, sv.CreatedAt, sv.UpdatedAt = s.newID("srv"), survey.StatusDraft, by, now, now
 	sv.Transitions = []survey.Transition{}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := s.checkSurvey(tx, sv); err != nil {
@@ -251,24 +251,14 @@ func addressedTo(db *gorm.DB, member string) *gorm.DB {
 
 // Addressed reports whether the survey's audience includes the member.
 func (s *Store) Addressed(ctx context.Context, sv survey.Survey, member string) (bool, error) {
-	var m memberRow
-	err := s.db.WithContext(ctx).Where("code = ?", member).Take(&m).Error
-	if isNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, wrap(err, "read member")
-	}
-	if !m.Active {
-		return false, nil // a suspended member is in no audience
-	}
-	if sv.Audience == "" {
-		return true, nil
-	}
+	ok, err := s.addressed(s.db.WithContext(ctx), sv, member)
+	return ok, wrap(err, "read audience")
+}
+
+func (s *Store) addressed(tx *gorm.DB, sv survey.Survey, member string) (bool, error) {
 	var n int64
-	err = s.db.WithContext(ctx).Model(&peerGroupMemberRow{}).
-		Where("group_key = ? AND member_code = ?", sv.Audience, member).Count(&n).Error
-	return n > 0, wrap(err, "read peer group membership")
+	err := tx.Model(&surveyRow{}).Where("id = ?", sv.ID).Where(addressedTo(tx, member)).Count(&n).Error
+	return n > 0, err
 }
 
 // EditSurvey replaces the survey with edit(current), after the domain's rules for
@@ -343,7 +333,7 @@ func (s *Store) TransitionSurvey(ctx context.Context, id string, to survey.Statu
 		if res.RowsAffected != 1 {
 			return survey.Errorf(survey.Conflict, "the survey changed status meanwhile; try again")
 		}
-		t := transitionRow{ID: newID("trn"), SurveyID: id, FromStatus: string(cur.Status), ToStatus: string(to), UserID: by, At: now}
+		t := transitionRow{ID: s.newID("trn"), SurveyID: id, FromStatus: string(cur.Status), ToStatus: string(to), UserID: by, At: now}
 		if err := tx.Create(&t).Error; err != nil {
 			return err
 		}
@@ -371,7 +361,7 @@ func (s *Store) CloneSurvey(ctx context.Context, id string, edition, title, by s
 			out.Title = title
 		}
 		now := s.Now()
-		out.ID, out.CreatedBy, out.CreatedAt, out.UpdatedAt = newID("srv"), by, now, now
+		out.ID, out.CreatedBy, out.CreatedAt, out.UpdatedAt = s.newID("srv"), by, now, now
 		out.Transitions = []survey.Transition{}
 		if err := s.checkSurvey(tx, out); err != nil {
 			return err

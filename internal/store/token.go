@@ -49,7 +49,7 @@ func (s *Store) CreateToken(ctx context.Context, userID, name string, expiresAt 
 		}
 		expiresAt = &t
 	}
-	row := tokenRow{ID: newID("tok"), UserID: userID, Name: name, Hash: survey.HashToken(secret), CreatedAt: now, ExpiresAt: expiresAt}
+	row := tokenRow{ID: s.newID("tok"), UserID: userID, Name: name, Hash: survey.HashToken(secret), CreatedAt: now, ExpiresAt: expiresAt}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		var u userRow
 		err := tx.Where("id = ?", userID).Take(&u).Error

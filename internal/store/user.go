@@ -59,7 +59,7 @@ func (s *Store) createUser(tx *gorm.DB, u survey.User) (survey.User, error) {
 		return survey.User{}, err
 	}
 	now := s.Now()
-	u.ID, u.Active, u.CreatedAt, u.UpdatedAt = newID("usr"), true, now, now
+	u.ID, u.Active, u.CreatedAt, u.UpdatedAt = s.newID("usr"), true, now, now
 	row := userToRow(u)
 	err := tx.Create(&row).Error
 	if isDuplicate(err) {

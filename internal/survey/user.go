@@ -109,6 +109,10 @@ func (u User) CanSeeUser(other User) bool {
 	return u.IsSecretariat() || (u.Member != "" && u.Member == other.Member)
 }
 
+// CanManageToken reports whether u may read and revoke the token t: its owner and
+// the secretariat.
+func (u User) CanManageToken(t Token) bool { return u.IsSecretariat() || t.UserID == u.ID }
+
 // CanManageTokensOf reports whether u may list, create and revoke the tokens of
 // other: the secretariat for anyone, everyone else for themselves only.
 func (u User) CanManageTokensOf(other User) bool {

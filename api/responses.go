@@ -1,0 +1,412 @@
+package api
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tldcouncil/surveyd/internal/store"
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
+
+// responseResponse is a member's response on the wire, answers by question key.
+type responseResponse struct {
+	SurveyID    string         `json:"survey_id"`
+	Member      string         `json:"member"`
+	Status      string         `json:"status"`
+	Version     int            `json:"version"`
+	Answers     map[string]any `json:"answers"`
+	SubmittedAt *time.Time     `json:"submitted_at"`
+	UpdatedAt   *time.Time     `json:"updated_at"`
+	UpdatedBy   *string        `json:"updated_by"`
+	Deadline    *time.Time     `json:"deadline"`
+	Locked      bool           `json:"locked"`
+}
+
+// responseSummary is a response in a list, without its answers.
+type responseSummary struct {
+	Member      string     `json:"member"`
+	Status      string     `json:"status"`
+	Version     int        `json:"version"`
+	SubmittedAt *time.Time `json:"submitted_at"`
+	UpdatedAt   *time.Time `json:"updated_at"`
+	UpdatedBy   *string    `json:"updated_by"`
+}
+
+type answersRequest struct {
+	Answers map[string]any `json:"answers" validate:"required"`
+}
+
+type eventResponse struct {
+	ID       string    `json:"id"`
+	Kind     string    `json:"kind"`
+	Question *string   `json:"question"`
+	Old      any       `json:"old_value"`
+	New      any       `json:"new_value"`
+	By       *string   `json:"by"`
+	OnBehalf bool      `json:"on_behalf"`
+	At       time.Time `json:"at"`
+}
+
+type progressResponse struct {
+	SurveyID string           `json:"survey_id"`
+	Totals   progressTotals   `json:"totals"`
+	Members  []memberProgress `json:"members"`
+}
+
+type progressTotals struct {
+	Audience   int `json:"audience"`
+	NotStarted int `json:"not_started"`
+	Draft      int `json:"draft"`
+	Submitted  int `json:"submitted"`
+}
+
+type memberProgress struct {
+	Member           string     `json:"member"`
+	Name             string     `json:"name"`
+	Status           string     `json:"status"`
+	RequiredAnswered int        `json:"required_answered"`
+	RequiredTotal    int        `json:"required_total"`
+	LastActivity     *time.Time `json:"last_activity"`
+	Deadline         *time.Time `json:"deadline"`
+}
+
+type extensionRequest struct {
+	Deadline time.Time `json:"deadline" validate:"required"`
+}
+
+type extensionResponse struct {
+	Member    string    `json:"member"`
+	Deadline  time.Time `json:"deadline"`
+	GrantedBy string    `json:"granted_by"`
+	GrantedAt time.Time `json:"granted_at"`
+}
+
+type importResponse struct {
+	DryRun    bool `json:"dry_run"`
+	Rows      int  `json:"rows"`
+	Changed   int  `json:"changed"`
+	Submitted int  `json:"submitted"`
+}
+
+func toResponseResponse(sv survey.Survey, r survey.Response, deadline *time.Time, now time.Time) responseResponse {
+	out := responseResponse{SurveyID: sv.ID, Member: r.Member, Status: string(r.Status), Version: r.Version,
+		Answers: make(map[string]any, len(r.Answers)), SubmittedAt: r.SubmittedAt, UpdatedAt: r.UpdatedAt,
+		UpdatedBy: optional(r.UpdatedBy), Deadline: deadline,
+		Locked: sv.Status != survey.StatusOpen || (deadline != nil && !now.Before(*deadline))}
+	for key, v := range r.Answers {
+		q, _ := sv.Question(key)
+		out.Answers[key] = v.JSON(q.Type)
+	}
+	return out
+}
+
+func toResponseSummary(r survey.Response) responseSummary {
+	return responseSummary{Member: r.Member, Status: string(r.Status), Version: r.Version, SubmittedAt: r.SubmittedAt,
+		UpdatedAt: r.UpdatedAt, UpdatedBy: optional(r.UpdatedBy)}
+}
+
+func toEventResponse(e survey.Event) eventResponse {
+	return eventResponse{ID: e.ID, Kind: string(e.Kind), Question: optional(e.Question), Old: e.Old, New: e.New,
+		By: optional(e.By), OnBehalf: e.OnBehalf, At: e.At}
+}
+
+func toExtensionResponse(e survey.Extension) extensionResponse {
+	return extensionResponse{Member: e.Member, Deadline: e.Deadline, GrantedBy: e.GrantedBy, GrantedAt: e.GrantedAt}
+}
+
+// ifMatch reads the If-Match header: the version the writer last saw, or nil
+// when absent (scripts may write over whatever is there).
+func ifMatch(c echo.Context) (*int, error) {
+	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return nil, nil
+	}
+	v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(h, "W/"), `"`))
+	if err != nil || v < 0 {
+		return nil, &survey.Error{Code: survey.Malformed, Message: "If-Match must be the ETag of the response, such as \"3\"",
+			Fields: []survey.FieldError{{Field: "If-Match", Reason: "is not a version this API sent"}}}
+	}
+	return &v, nil
+}
+
+// respond sends a response with its version as the ETag.
+func (s *Server) respond(c echo.Context, sv survey.Survey, r survey.Response) error {
+	ext, err := s.store.Extensions(c.Request().Context(), sv.ID)
+	if err != nil {
+		return err
+	}
+	var mine *time.Time
+	for _, e := range ext {
+		if e.Member == r.Member {
+			mine = &e.Deadline
+		}
+	}
+	c.Response().Header().Set("ETag", strconv.Quote(strconv.Itoa(r.Version)))
+	return c.JSON(http.StatusOK, toResponseResponse(sv, r, sv.EffectiveDeadline(mine), s.now()))
+}
+
+// readableResponse returns the survey if the caller may read the member's
+// response to it: a survey it cannot see does not exist, another member's
+// response is forbidden.
+func (s *Server) readableResponse(c echo.Context) (survey.Survey, string, error) {
+	sv, err := s.readableSurvey(c, c.Param("id"))
+	if err != nil {
+		return survey.Survey{}, "", err
+	}
+	member := c.Param("member")
+	if !caller(c).CanReadResponse(member) {
+		return survey.Survey{}, "", survey.Errorf(survey.Forbidden, "this is the response of member %s; you may see only your own member's", member)
+	}
+	return sv, member, nil
+}
+
+// getResponse serves GET /v1/surveys/{id}/responses/{member}.
+func (s *Server) getResponse(c echo.Context) error {
+	sv, member, err := s.readableResponse(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.store.Response(c.Request().Context(), sv, member)
+	if err != nil {
+		return err
+	}
+	return s.respond(c, sv, r)
+}
+
+// saveResponse serves PATCH /v1/surveys/{id}/responses/{member}: a partial save.
+func (s *Server) saveResponse(c echo.Context) error {
+	return s.writeResponse(c, true, s.store.SaveAnswers)
+}
+
+// submitResponse serves POST /v1/surveys/{id}/responses/{member}/submit.
+func (s *Server) submitResponse(c echo.Context) error {
+	return s.writeResponse(c, false, s.store.Submit)
+}
+
+// withdrawResponse serves POST /v1/surveys/{id}/responses/{member}/withdraw.
+func (s *Server) withdrawResponse(c echo.Context) error {
+	return s.writeResponse(c, false, s.store.Withdraw)
+}
+
+// writeResponse is the one shape of the three writes: who may write is checked by
+// the store, in the transaction that writes.
+func (s *Server) writeResponse(c echo.Context, withBody bool, write func(ctx context.Context, w store.Write) (survey.Response, error)) error {
+	sv, err := s.readableSurvey(c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	w := store.Write{SurveyID: sv.ID, Member: c.Param("member"), IfMatch: version, By: caller(c)}
+	if withBody {
+		var req answersRequest
+		if err := bind(c, &req); err != nil {
+			return err
+		}
+		w.Answers = req.Answers
+	}
+	r, err := write(c.Request().Context(), w)
+	if err != nil {
+		return err
+	}
+	return s.respond(c, sv, r)
+}
+
+// listResponses serves GET /v1/surveys/{id}/responses: every stored response for
+// the secretariat, its own for a member.
+func (s *Server) listResponses(c echo.Context) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	sv, err := s.readableSurvey(c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	member := ""
+	if me := caller(c); !me.IsSecretariat() {
+		member = me.Member
+	}
+	rs, next, err := s.store.Responses(c.Request().Context(), sv.ID, member, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list(rs, next, toResponseSummary))
+}
+
+// responseHistory serves GET /v1/surveys/{id}/responses/{member}/history.
+func (s *Server) responseHistory(c echo.Context) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	sv, member, err := s.readableResponse(c)
+	if err != nil {
+		return err
+	}
+	events, next, err := s.store.History(c.Request().Context(), sv.ID, member, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list(events, next, toEventResponse))
+}
+
+// surveyProgress serves GET /v1/surveys/{id}/progress.
+func (s *Server) surveyProgress(c echo.Context) error {
+	sv, err := s.store.Survey(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	members, err := s.store.Progress(c.Request().Context(), sv)
+	if err != nil {
+		return err
+	}
+	out := progressResponse{SurveyID: sv.ID, Members: make([]memberProgress, len(members))}
+	out.Totals.Audience = len(members)
+	for i, m := range members {
+		out.Members[i] = memberProgress{Member: m.Member, Name: m.Name, Status: string(m.Status),
+			RequiredAnswered: m.RequiredAnswered, RequiredTotal: m.RequiredTotal, LastActivity: m.LastActivity, Deadline: m.Deadline}
+		switch m.Status {
+		case survey.ResponseNotStarted:
+			out.Totals.NotStarted++
+		case survey.ResponseDraft:
+			out.Totals.Draft++
+		case survey.ResponseSubmitted:
+			out.Totals.Submitted++
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// listExtensions serves GET /v1/surveys/{id}/extensions.
+func (s *Server) listExtensions(c echo.Context) error {
+	sv, err := s.store.Survey(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	exts, err := s.store.Extensions(c.Request().Context(), sv.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, list(exts, "", toExtensionResponse))
+}
+
+// extendDeadline serves PUT /v1/surveys/{id}/extensions/{member}.
+func (s *Server) extendDeadline(c echo.Context) error {
+	var req extensionRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	e, err := s.store.SetExtension(c.Request().Context(), c.Param("id"), c.Param("member"), req.Deadline, caller(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toExtensionResponse(e))
+}
+
+// importResponses serves POST /v1/surveys/{id}/imports: a CSV of answers, one row
+// a member, written all or nothing.
+func (s *Server) importResponses(c echo.Context) error {
+	if ct := c.Request().Header.Get(echo.HeaderContentType); !strings.HasPrefix(ct, "text/csv") {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send the upload as text/csv")
+	}
+	dryRun, submit := boolParam(c, "dry_run"), boolParam(c, "submit")
+	if dryRun == nil {
+		return queryError("dry_run", "must be true or false")
+	}
+	if submit == nil {
+		return queryError("submit", "must be true or false")
+	}
+	sv, err := s.store.Survey(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	rows, err := readCSV(c.Request().Body, sv)
+	if err != nil {
+		return err
+	}
+	res, err := s.store.Import(c.Request().Context(), sv.ID, rows, *submit, *dryRun, caller(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, importResponse{DryRun: *dryRun, Rows: res.Rows, Changed: res.Changed, Submitted: res.Submitted})
+}
+
+// boolParam reads an optional boolean query parameter; nil means malformed.
+func boolParam(c echo.Context, name string) *bool {
+	v := false
+	if s := c.QueryParam(name); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil
+		}
+		v = b
+	}
+	return &v
+}
+
+// readCSV parses an upload: a header of member and question keys, then one row a
+// member. Every header and cell problem is reported at once by line and column.
+func readCSV(body io.Reader, sv survey.Survey) ([]store.ImportRow, error) {
+	r := csv.NewReader(body)
+	r.FieldsPerRecord = -1 // rows of the wrong length are reported below, with the others
+	records, err := r.ReadAll()
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return nil, &survey.Error{Code: survey.Invalid, Message: "the upload is not valid CSV",
+			Fields: []survey.FieldError{{Field: fmt.Sprintf("line %d, column %d", pe.Line, pe.Column), Reason: pe.Err.Error()}}}
+	}
+	if err != nil {
+		return nil, err // the body limit, or a broken connection
+	}
+	var p survey.Problems
+	if len(records) == 0 || len(records[0]) == 0 || strings.TrimSpace(records[0][0]) != "member" {
+		p.Add("line 1, column 1", "the first column must be headed member")
+		return nil, p.Err("the upload's header is not valid")
+	}
+	header := records[0]
+	questions := make([]survey.Question, len(header))
+	seen := map[string]bool{}
+	for i, key := range header[1:] {
+		key = strings.TrimSpace(key)
+		q, ok := sv.Question(key)
+		switch {
+		case !ok:
+			p.Add(fmt.Sprintf("line 1, column %d", i+2), "%q is not a question of this survey", key)
+		case seen[key]:
+			p.Add(fmt.Sprintf("line 1, column %d", i+2), "%q is a column twice", key)
+		}
+		seen[key], questions[i+1] = true, q
+	}
+	if err := p.Err("the upload's header is not valid"); err != nil {
+		return nil, err
+	}
+	rows := make([]store.ImportRow, 0, len(records)-1)
+	for n, rec := range records[1:] {
+		if len(rec) != len(header) {
+			p.Add(fmt.Sprintf("line %d", n+2), "has %d cells; the header has %d", len(rec), len(header))
+			continue
+		}
+		row := store.ImportRow{Line: n + 2, Member: strings.TrimSpace(rec[0]), Answers: map[string]any{}}
+		for i, cell := range rec[1:] {
+			if strings.TrimSpace(cell) == "" {
+				continue // an empty cell leaves the answer alone
+			}
+			q := questions[i+1]
+			row.Answers[q.Key] = q.ParseCell(cell)
+		}
+		rows = append(rows, row)
+	}
+	return rows, p.Err("the upload has rows of the wrong length")
+}
