@@ -110,11 +110,11 @@ func Load(ctx context.Context, st *store.Store, out io.Writer, baseURL string) (
 			return false, fmt.Errorf("demo token of %s: %w", users[k].Email, err)
 		}
 	}
-	if err := loadSurveys(ctx, st, users[0].ID); err != nil {
+	if err := loadSurveys(ctx, st, members, users[0]); err != nil {
 		return false, err
 	}
 	fmt.Fprintln(out, "Demo loaded: members from members.csv; peer groups eu-eea, nordics and large;")
-	fmt.Fprintln(out, "the DNSSEC questionnaire open (2026) and closed (2025), and a suspensions questionnaire in draft.")
+	fmt.Fprintln(out, "the DNSSEC questionnaire published (2025) and open (2026), with synthetic answers, and a suspensions draft.")
 	fmt.Fprintln(out, "Demo tokens, shown this once:")
 	for k, u := range users {
 		fmt.Fprintf(out, "  %-12s %-28s %s\n", u.Role, u.Email, secrets[k])

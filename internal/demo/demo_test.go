@@ -48,11 +48,31 @@ func TestLoadOnceIntoAnEmptyDatabase(t *testing.T) {
 			t.Fatalf("eu-eea has %d members, want %d", len(euEEA.Members), want)
 		}
 		surveys, _, err := st.Surveys(ctx, store.SurveyFilter{Series: "dnssec-annual"}, store.Page{Limit: 10})
-		if err != nil || len(surveys) != 2 || surveys[0].Status != survey.StatusOpen || surveys[1].Status != survey.StatusClosed {
+		if err != nil || len(surveys) != 2 || surveys[0].Status != survey.StatusOpen || surveys[1].Status != survey.StatusPublished {
 			t.Fatalf("dnssec-annual editions: %+v, %v", surveys, err)
 		}
 		if n := len(surveys[0].Questions()); n < 12 {
 			t.Fatalf("the DNSSEC questionnaire has %d questions, want a dozen", n)
+		}
+		progress, err := st.Progress(ctx, surveys[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[survey.ResponseStatus]int{}
+		for _, p := range progress {
+			count[p.Status]++
+		}
+		if count[survey.ResponseSubmitted] != 5 || count[survey.ResponseDraft] != 3 {
+			t.Fatalf("the open edition has %v responses; want 5 submitted and 3 drafts", count)
+		}
+		last, err := st.Progress(ctx, surveys[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range last {
+			if p.Status != survey.ResponseSubmitted {
+				t.Fatalf("%s has not submitted the 2025 edition: %s", p.Member, p.Status)
+			}
 		}
 		drafts, _, err := st.Surveys(ctx, store.SurveyFilter{Status: survey.StatusDraft, Topic: "suspensions"}, store.Page{Limit: 10})
 		if err != nil || len(drafts) != 1 {

@@ -91,16 +91,29 @@ func suspensionsSurvey() survey.Survey {
 	}
 }
 
-// loadSurveys adds the example questionnaires: the DNSSEC survey open now, its
-// closed 2025 edition, and a suspensions survey in draft.
-func loadSurveys(ctx context.Context, st *store.Store, by string) error {
+// loadSurveys adds the example questionnaires: the DNSSEC survey's 2025 edition,
+// answered by the active members and published; its 2026 edition, open, with a
+// few responses submitted and a few in draft; and a suspensions survey in draft.
+func loadSurveys(ctx context.Context, st *store.Store, members []Member, by survey.User) error {
+	active := make([]Member, 0, len(members))
+	for _, m := range members {
+		if m.Active {
+			active = append(active, m)
+		}
+	}
 	now := st.Now()
-	last, err := st.CreateSurvey(ctx, dnssecSurvey("2025", now.Add(time.Hour)), by)
+	last, err := st.CreateSurvey(ctx, dnssecSurvey("2025", now.Add(time.Hour)), by.ID)
 	if err != nil {
 		return fmt.Errorf("demo survey: %w", err)
 	}
-	for _, to := range []survey.Status{survey.StatusOpen, survey.StatusClosed} {
-		if _, err := st.TransitionSurvey(ctx, last.ID, to, by); err != nil {
+	if _, err := st.TransitionSurvey(ctx, last.ID, survey.StatusOpen, by.ID); err != nil {
+		return fmt.Errorf("demo survey 2025 open: %w", err)
+	}
+	if err := answerDNSSEC(ctx, st, last, 2025, active, by, func(Member) bool { return true }); err != nil {
+		return err
+	}
+	for _, to := range []survey.Status{survey.StatusClosed, survey.StatusPublished} {
+		if _, err := st.TransitionSurvey(ctx, last.ID, to, by.ID); err != nil {
 			return fmt.Errorf("demo survey 2025 %s: %w", to, err)
 		}
 	}
@@ -109,14 +122,26 @@ func loadSurveys(ctx context.Context, st *store.Store, by string) error {
 	if _, err := st.EditSurvey(ctx, last.ID, func(sv survey.Survey) survey.Survey { sv.Deadline = &end; return sv }); err != nil {
 		return fmt.Errorf("demo survey 2025 deadline: %w", err)
 	}
-	current, err := st.CreateSurvey(ctx, dnssecSurvey("2026", now.AddDate(0, 2, 0)), by)
+	current, err := st.CreateSurvey(ctx, dnssecSurvey("2026", now.AddDate(0, 2, 0)), by.ID)
 	if err != nil {
 		return fmt.Errorf("demo survey: %w", err)
 	}
-	if _, err := st.TransitionSurvey(ctx, current.ID, survey.StatusOpen, by); err != nil {
+	if _, err := st.TransitionSurvey(ctx, current.ID, survey.StatusOpen, by.ID); err != nil {
 		return fmt.Errorf("demo survey 2026 open: %w", err)
 	}
-	if _, err := st.CreateSurvey(ctx, suspensionsSurvey(), by); err != nil {
+	// A few have answered so far; .dk is left for the demo respondent.
+	var early []Member
+	for _, m := range active {
+		switch m.Code {
+		case "nl", "se", "cz", "be", "no", "fi", "at", "ee":
+			early = append(early, m)
+		}
+	}
+	drafts := map[string]bool{"fi": true, "at": true, "ee": true}
+	if err := answerDNSSEC(ctx, st, current, 2026, early, by, func(m Member) bool { return !drafts[m.Code] }); err != nil {
+		return err
+	}
+	if _, err := st.CreateSurvey(ctx, suspensionsSurvey(), by.ID); err != nil {
 		return fmt.Errorf("demo survey suspensions: %w", err)
 	}
 	return nil
