@@ -189,7 +189,7 @@ func TestSurveyBadDefinitions(t *testing.T) {
 			{"unknown audience", func(doc map[string]any) { doc["audience"] = map[string]any{"peer_group": "atlantis"} }, 422,
 				[]string{"audience.peer_group"}},
 			{"unknown field in a question", func(doc map[string]any) { question(doc, 0, 0)["mandatory"] = true }, 400,
-				[]string{"sections.questions.mandatory"}},
+				[]string{"mandatory"}},
 			{"wrong type of a field", func(doc map[string]any) { question(doc, 0, 0)["required"] = "yes" }, 400,
 				[]string{"sections.questions.required"}},
 		}

@@ -55,7 +55,8 @@ var pastTense = map[Status]string{StatusOpen: "opened", StatusClosed: "closed", 
 // CheckEdit returns an error when next may not replace s. A draft may change
 // freely. Once open, keys, types, options, constraints, conditions, order, the
 // series and the audience are frozen: only texts, topics, the deadline and the
-// results policy may change. Every frozen change is named in one Conflict.
+// results policy may change; the unit is frozen too, since answers given are in it.
+// Every frozen change is named in one Conflict.
 func (s Survey) CheckEdit(next Survey, now time.Time) error {
 	if s.Status == StatusDraft {
 		return nil
@@ -113,6 +114,9 @@ func frozenQuestion(p *Problems, path string, old, next Question) {
 	}
 	if old.Required != next.Required {
 		p.Add(path+".required", "required is frozen")
+	}
+	if old.Unit != next.Unit {
+		p.Add(path+".unit", "the unit is frozen: answers already given are in %q", old.Unit)
 	}
 	if !reflect.DeepEqual(old.Constraints, next.Constraints) {
 		p.Add(path+".constraints", "constraints are frozen")

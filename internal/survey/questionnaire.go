@@ -464,6 +464,9 @@ func checkCondition(p *Problems, path string, c Condition, earlier map[string]Qu
 			p.Add(path+".value", "answered takes no value")
 		}
 	case OpAtLeast:
+		if len(c.Values) > 0 {
+			p.Add(path+".values", "at_least compares with value, not values")
+		}
 		if !target.Type.IsNumeric() {
 			p.Add(path+".operator", "at_least applies only to numeric questions; %s is %s", target.Key, target.Type)
 		} else if reason := conditionValueFits(target, c.Value); reason != "" {
