@@ -60,4 +60,5 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/surveys/:id/extensions", s.listExtensions, secretariatOnly)
 	v1.PUT("/surveys/:id/extensions/:member", s.extendDeadline, secretariatOnly)
 	v1.POST("/surveys/:id/imports", s.importResponses, secretariatOnly)
+	v1.GET("/surveys/:id/results", s.surveyResults)
 }

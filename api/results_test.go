@@ -1,0 +1,321 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/tldcouncil/surveyd/internal/dbtest"
+	"github.com/tldcouncil/surveyd/internal/store"
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
+
+// statsSurvey has one question of each kind that results summarise.
+const statsSurvey = `{
+  "title": "Registry figures", "series": "figures", "edition": "%s", "deadline": "2026-12-31T00:00:00Z",
+  "results_policy": {"min_respondents": 3},
+  "sections": [{"key": "all", "title": "All", "questions": [
+    {"key": "size", "type": "number", "prompt": "Size"},
+    {"key": "signed", "type": "boolean", "prompt": "Signed?"},
+    {"key": "algo", "type": "single_choice", "prompt": "Algorithm", "options": [
+      {"key": "a", "label": "A"}, {"key": "b", "label": "B"}, {"key": "c", "label": "C"}]},
+    {"key": "tools", "type": "multiple_choice", "prompt": "Tools", "options": [
+      {"key": "x", "label": "X"}, {"key": "y", "label": "Y"}, {"key": "z", "label": "Z"}]},
+    {"key": "score", "type": "scale", "prompt": "Score", "constraints": {"scale_size": 5}},
+    {"key": "note", "type": "text", "prompt": "Note"}
+  ]}]
+}`
+
+// figures are six members' answers, chosen so that the statistics are easy to
+// work out by hand (see TestResultsByHand).
+var figures = map[string]map[string]any{
+	"ma": {"size": 10.0, "signed": true, "algo": "a", "tools": []any{"x", "y"}, "score": 1.0},
+	"mb": {"size": 20.0, "signed": true, "algo": "a", "tools": []any{"x"}, "score": 2.0, "note": "hello"},
+	"mc": {"size": 30.0, "signed": true, "algo": "a", "tools": []any{"y", "z"}, "score": 3.0},
+	"md": {"size": 40.0, "signed": true, "algo": "b", "tools": []any{"x", "z"}, "score": 4.0},
+	"me": {"size": 50.0, "signed": false, "algo": "b", "tools": []any{"x"}, "score": 5.0},
+	"mf": {"size": 100.0, "signed": false, "algo": "c", "tools": []any{}, "score": 5.0},
+}
+
+// publishedEdition creates, answers and publishes one edition with the given
+// answers (written by the secretariat on the members' behalf), and returns its id.
+func publishedEdition(h *harness, edition string, answers map[string]map[string]any) string {
+	h.t.Helper()
+	ctx := context.Background()
+	r := h.do("admin", "POST", "/v1/surveys", fmt.Sprintf(statsSurvey, edition))
+	if r.status != 201 {
+		h.t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	id := r.json(h.t)["id"].(string)
+	if r := h.do("admin", "POST", "/v1/surveys/"+id+"/open", nil); r.status != 200 {
+		h.t.Fatalf("open: %d %s", r.status, r.body)
+	}
+	admin, err := h.store.User(ctx, h.vars["admin_id"])
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for member, a := range answers {
+		w := store.Write{SurveyID: id, Member: member, Answers: a, By: admin}
+		if _, err := h.store.Submit(ctx, w); err != nil {
+			h.t.Fatalf("answers of %s: %v", member, err)
+		}
+	}
+	for _, step := range []string{"close", "publish"} {
+		if r := h.do("admin", "POST", "/v1/surveys/"+id+"/"+step, nil); r.status != 200 {
+			h.t.Fatalf("%s: %d %s", step, r.status, r.body)
+		}
+	}
+	return id
+}
+
+// withRegistries creates members with a viewer token each, named by code.
+func withRegistries(h *harness, codes ...string) {
+	h.t.Helper()
+	ctx := context.Background()
+	for _, code := range codes {
+		if _, err := h.store.CreateMember(ctx, survey.Member{Code: code, Name: strings.ToUpper(code), Country: "DK",
+			Membership: survey.MembershipFull, Active: true}); err != nil {
+			h.t.Fatal(err)
+		}
+		u, err := h.store.CreateUser(ctx, survey.User{Email: code + "@example.org", Role: survey.RoleViewer, Member: code})
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		_, secret, err := h.store.CreateToken(ctx, u.ID, "test", nil)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		h.tokens[code] = secret
+	}
+}
+
+func questionOf(t *testing.T, doc map[string]any, key string) map[string]any {
+	t.Helper()
+	for _, q := range doc["questions"].([]any) {
+		if m := q.(map[string]any); m["key"] == key {
+			return m
+		}
+	}
+	t.Fatalf("no question %s in %v", key, doc)
+	return nil
+}
+
+// TestResultsByHand runs the same answers through both databases and compares
+// every figure with one worked out by hand.
+func TestResultsByHand(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		h := newHarness(t, db)
+		withRegistries(h, "ma", "mb", "mc", "md", "me", "mf", "mg")
+		id := publishedEdition(h, "2026", figures)
+		r := h.do("ma", "GET", "/v1/surveys/"+id+"/results", nil)
+		if r.status != 200 {
+			t.Fatalf("results: %d %s", r.status, r.body)
+		}
+		doc := r.json(t)
+		if doc["respondents"] != 6.0 {
+			t.Fatalf("respondents %v, want 6", doc["respondents"])
+		}
+		// size: 10 20 30 40 50 100. Mean 250/6; quartiles by linear interpolation
+		// between ranks: position p·(n−1) = 1.25, 2.5, 3.75.
+		size := questionOf(t, doc, "size")
+		num := size["numeric"].(map[string]any)
+		for field, want := range map[string]float64{"mean": 41.666667, "q1": 22.5, "median": 35, "q3": 47.5} {
+			if got := num[field].(float64); math.Abs(got-want) > 1e-9 {
+				t.Errorf("size %s = %v, want %v", field, got, want)
+			}
+		}
+		// Edges 10..100 in ten bins of 9: one value in each of the first five, 100 in the last.
+		var counts []int
+		for _, b := range num["histogram"].([]any) {
+			counts = append(counts, int(b.(map[string]any)["count"].(float64)))
+		}
+		if fmt.Sprint(counts) != "[1 1 1 1 1 0 0 0 0 1]" {
+			t.Errorf("size histogram %v", counts)
+		}
+		// ma answered 10, the smallest: half of itself below, of six.
+		if got := size["own"].(map[string]any)["percentile_rank"].(float64); math.Abs(got-8.333333) > 1e-9 {
+			t.Errorf("ma's percentile rank %v, want 8.333333", got)
+		}
+		want := map[string]string{
+			"signed": "true:4:0.666667 false:2:0.333333",
+			"algo":   "a:3:0.5 b:2:0.333333 c:1:0.166667",
+			"tools":  "x:4:0.666667 y:2:0.333333 z:2:0.333333",
+			"score":  "1:1:0.166667 2:1:0.166667 3:1:0.166667 4:1:0.166667 5:2:0.333333",
+		}
+		for key, w := range want {
+			var got []string
+			for _, o := range questionOf(t, doc, key)["options"].([]any) {
+				m := o.(map[string]any)
+				got = append(got, fmt.Sprintf("%v:%v:%v", m["key"], m["count"], m["share"]))
+			}
+			if strings.Join(got, " ") != w {
+				t.Errorf("%s options %s, want %s", key, strings.Join(got, " "), w)
+			}
+		}
+		// ma chose a, like two others; x and y, like three and one others.
+		if got := fmt.Sprint(questionOf(t, doc, "algo")["own"].(map[string]any)["same_choice"]); got != "map[a:2]" {
+			t.Errorf("algo same_choice %s", got)
+		}
+		if got := fmt.Sprint(questionOf(t, doc, "tools")["own"].(map[string]any)["same_choice"]); got != "map[x:3 y:1]" {
+			t.Errorf("tools same_choice %s", got)
+		}
+		// One text answer is fewer than k: suppressed, and n is not shown.
+		if note := questionOf(t, doc, "note"); note["suppressed"] == nil || note["n"] != nil {
+			t.Errorf("a text answered once is shown: %v", note)
+		}
+		if strings.Contains(string(r.body), "hello") {
+			t.Error("an anonymous survey shows a text answer")
+		}
+	})
+}
+
+func TestResultsAccessAndComparison(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		h := newHarness(t, db)
+		withRegistries(h, "ma", "mb", "mc", "md", "me", "mf", "mg")
+		first := publishedEdition(h, "2025", figures)
+		h.vars["first"] = first
+		later := map[string]map[string]any{}
+		for m, a := range figures {
+			b := map[string]any{}
+			for k, v := range a {
+				b[k] = v
+			}
+			b["size"] = a["size"].(float64) + 10
+			b["signed"] = true
+			later[m] = b
+		}
+		second := publishedEdition(h, "2026", later)
+		h.vars["second"] = second
+		h.run([]step{
+			{name: "no previous edition", as: "ma", method: "GET", path: "/v1/surveys/{{first}}/results?compare=previous", status: 200,
+				want: map[string]any{"comparison": nil, "notes.0": "there is no earlier edition of this series to compare with"}},
+			{name: "compared with 2025", as: "ma", method: "GET", path: "/v1/surveys/{{second}}/results?compare=previous&question=size", status: 200,
+				want: map[string]any{"comparison.edition": "2025", "questions.0.previous.numeric.median": 35, "questions.0.change.median": 10}},
+			{name: "shares compared", as: "ma", method: "GET", path: "/v1/surveys/{{second}}/results?compare=previous&question=signed", status: 200,
+				want: map[string]any{"questions.0.change.shares.true": 0.333333, "questions.0.change.shares.false": -0.333333}},
+			{name: "one question", as: "ma", method: "GET", path: "/v1/surveys/{{second}}/results?question=algo", status: 200,
+				check: func(t *testing.T, h *harness, r response) {
+					if n := len(r.json(t)["questions"].([]any)); n != 1 {
+						t.Fatalf("%d questions, want 1", n)
+					}
+				}},
+			{name: "an unknown question", as: "ma", method: "GET", path: "/v1/surveys/{{second}}/results?question=colour", status: 404},
+			{name: "an unknown peer group", as: "ma", method: "GET", path: "/v1/surveys/{{second}}/results?peer_group=atlantis", status: 404},
+			{name: "a bad comparison", as: "ma", method: "GET", path: "/v1/surveys/{{second}}/results?compare=next", status: 400},
+			{name: "a member that did not respond", as: "mg", method: "GET", path: "/v1/surveys/{{second}}/results", status: 403},
+			{name: "allow non-respondents", as: "admin", method: "PATCH", path: "/v1/surveys/{{second}}", body: `{"results_policy":{"respondents_only":false}}`, status: 200},
+			{name: "now it may look", as: "mg", method: "GET", path: "/v1/surveys/{{second}}/results", status: 200},
+		})
+		// Before publication: the secretariat sees live results, members do not.
+		r := h.do("admin", "POST", "/v1/surveys", fmt.Sprintf(statsSurvey, "2027"))
+		h.vars["live"] = r.json(t)["id"].(string)
+		h.run([]step{
+			{name: "open", as: "admin", method: "POST", path: "/v1/surveys/{{live}}/open", status: 200},
+			{name: "one answer", as: "admin", method: "PATCH", path: "/v1/surveys/{{live}}/responses/ma", body: `{"answers":{"size":5}}`, status: 200},
+			{name: "submit", as: "admin", method: "POST", path: "/v1/surveys/{{live}}/responses/ma/submit", status: 200},
+			{name: "live, unsuppressed, for the secretariat", as: "admin", method: "GET", path: "/v1/surveys/{{live}}/results?question=size", status: 200,
+				want: map[string]any{"questions.0.n": 1, "questions.0.numeric.median": 5, "questions.0.suppressed": nil}},
+			{name: "members wait for publication", as: "ma", method: "GET", path: "/v1/surveys/{{live}}/results", status: 403},
+		})
+	})
+}
+
+// TestResultsResistDifferencing attacks the peer group filter: a member reads the
+// results of every peer group and of all respondents, and tries to recover one
+// member's answer by subtracting one allowed aggregate from another.
+func TestResultsResistDifferencing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		h := newHarness(t, db)
+		codes := []string{"ma", "mb", "mc", "md", "me", "mf", "mg", "mh", "mi", "mj", "mk", "ml"}
+		withRegistries(h, codes...)
+		answers := map[string]map[string]any{}
+		for i, c := range codes {
+			answers[c] = map[string]any{"size": float64(10 * (i + 1)), "signed": i%3 != 0}
+		}
+		// Groups that invite differencing: pairs one member apart, a group whose rest
+		// is small, a group that is everyone, and two that are far apart.
+		groups := map[string][]string{
+			"first6":    codes[:6],
+			"first7":    codes[:7],
+			"first10":   codes[:10],
+			"all12":     codes,
+			"last6":     codes[6:],
+			"middle5":   codes[3:8],
+			"middle6":   codes[3:9],
+			"evens":     {"ma", "mc", "me", "mg", "mi", "mk"},
+			"evensplus": {"ma", "mc", "me", "mg", "mi", "mk", "mb"},
+		}
+		ctx := context.Background()
+		for key, members := range groups {
+			if _, err := h.store.CreatePeerGroup(ctx, survey.PeerGroup{Key: key, Name: key, Members: members}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		id := publishedEdition(h, "2026", answers)
+
+		type seen struct {
+			members []string
+			sum     float64
+			n       int
+		}
+		var allowed []seen
+		scopes := map[string][]string{"": codes}
+		for k, v := range groups {
+			scopes[k] = v
+		}
+		for group, members := range scopes {
+			path := "/v1/surveys/" + id + "/results?question=size"
+			if group != "" {
+				path += "&peer_group=" + group
+			}
+			r := h.do("ma", "GET", path, nil)
+			if r.status != 200 {
+				t.Fatalf("%s: %d %s", path, r.status, r.body)
+			}
+			q := r.json(t)["questions"].([]any)[0].(map[string]any)
+			if q["suppressed"] != nil {
+				continue
+			}
+			n := int(q["n"].(float64))
+			mean := q["numeric"].(map[string]any)["mean"].(float64)
+			allowed = append(allowed, seen{members: members, sum: mean * float64(n), n: n})
+		}
+		if len(allowed) < 3 {
+			t.Fatalf("only %d aggregates were shown; the test would prove nothing", len(allowed))
+		}
+		k := 3 // the survey's min_respondents
+		for i := range allowed {
+			for j := range allowed {
+				a, b := allowed[i], allowed[j]
+				onlyA := difference(a.members, b.members)
+				if len(onlyA) > 0 && len(onlyA) < k {
+					t.Errorf("two allowed aggregates differ by %v: %d members, fewer than k", onlyA, len(onlyA))
+				}
+				if len(onlyA) == 1 && len(difference(b.members, a.members)) == 0 {
+					value := a.sum - b.sum
+					t.Errorf("subtracting recovers %s's answer: %v", onlyA[0], value)
+				}
+			}
+		}
+	})
+}
+
+func difference(a, b []string) []string {
+	in := map[string]bool{}
+	for _, x := range b {
+		in[x] = true
+	}
+	var out []string
+	for _, x := range a {
+		if !in[x] {
+			out = append(out, x)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+

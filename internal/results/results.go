@@ -1,0 +1,321 @@
+// Package results turns the raw aggregates of a survey into what a caller may see:
+// per question counts, shares and quartiles, the caller's own answer and where it
+// stands, the previous edition, and the confidentiality rules that suppress what
+// would reveal a single member. It does no I/O: the store computes the aggregates,
+// this package decides what of them is shown.
+package results
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
+
+// CheckAccess returns a Forbidden error, with the reason, when u may not see the
+// results of sv at all. submitted says whether u's member submitted a response.
+// The secretariat sees live results at any time.
+func CheckAccess(sv survey.Survey, u survey.User, submitted bool) error {
+	if u.IsSecretariat() {
+		return nil
+	}
+	if sv.Status != survey.StatusPublished {
+		return survey.Errorf(survey.Forbidden, "members see results once the survey is published; it is %s", sv.Status)
+	}
+	if sv.Policy.RespondentsOnly && !submitted {
+		return survey.Errorf(survey.Forbidden, "the results of this survey are for the members that submitted a response, and %s did not", u.Member)
+	}
+	return nil
+}
+
+// Input is everything Build needs, gathered by the caller from the store.
+type Input struct {
+	Survey    survey.Survey
+	Viewer    survey.User
+	PeerGroup string // "" for all respondents
+	Only      string // a question key to narrow to; "" for all
+
+	Respondents int                      // submitted responses in the scope
+	Stats       map[string]*survey.Stats // per question, over the scope
+	Overall     map[string]int           // respondents per question without the peer group filter
+	Overlaps    map[string][]survey.Overlap
+
+	Own        map[string]survey.Value // the viewer's member's answers; nil for the secretariat
+	OwnInScope bool                    // the viewer's response is among the respondents of the scope
+	Ranks      map[string]survey.Rank
+	Named      map[string]map[string]survey.Value // member → answers, when the survey names members
+
+	Previous *Input // the previous edition over the same scope, for compare=previous
+}
+
+// Results are a survey's results as one caller may see them.
+type Results struct {
+	Survey      survey.Survey
+	PeerGroup   string
+	Respondents int
+	Questions   []Question
+	Previous    *survey.Survey
+	Notes       []string
+}
+
+// Question is the result of one question.
+type Question struct {
+	Key        string
+	Type       survey.QuestionType
+	Prompt     string
+	Section    string
+	N          int
+	Suppressed string // why the aggregate is not shown; "" when it is
+	Options    []OptionCount
+	Numeric    *Numeric
+	Own        *Own
+	Named      []NamedAnswer
+	Previous   *Question
+	Change     *Change
+}
+
+// OptionCount is how many respondents chose an option, and their share of n.
+type OptionCount struct {
+	Key, Label string
+	Count      int
+	Share      float64
+}
+
+// Numeric summarises the numbers answered.
+type Numeric struct {
+	Mean, Q1, Median, Q3 float64
+	Histogram            []survey.Bin
+}
+
+// Own is the viewer's member's answer and where it stands among the respondents.
+type Own struct {
+	Answer         survey.Value
+	PercentileRank *float64       // numbers: share of respondents below, counting ties half, in percent
+	SameChoice     map[string]int // choices: how many other respondents chose each option the member chose
+}
+
+// NamedAnswer is one member's answer, shown when the survey names members.
+type NamedAnswer struct {
+	Member string
+	Answer survey.Value
+}
+
+// Change is the difference from the previous edition.
+type Change struct {
+	Shares map[string]float64 // option key → share now minus share then
+	Median *float64
+	Mean   *float64
+}
+
+// Build applies the survey's policy to the aggregates for the viewer.
+func Build(in Input) Results {
+	out := Results{Survey: in.Survey, PeerGroup: in.PeerGroup, Respondents: in.Respondents}
+	if in.Previous != nil {
+		out.Previous = &in.Previous.Survey
+	}
+	for _, sec := range in.Survey.Sections {
+		for _, q := range sec.Questions {
+			if in.Only != "" && q.Key != in.Only {
+				continue
+			}
+			r := in.question(q, sec.Key)
+			if in.Previous != nil {
+				if pq, ok := in.Previous.Survey.Question(q.Key); ok && pq.Type == q.Type {
+					prev := in.Previous.question(pq, sec.Key)
+					prev.Own, prev.Named = nil, nil
+					r.Previous = &prev
+					r.Change = change(r, prev)
+				}
+			}
+			out.Questions = append(out.Questions, r)
+		}
+	}
+	return out
+}
+
+// question builds the result of one question, suppressed when the rules say so.
+func (in Input) question(q survey.Question, section string) Question {
+	st := in.Stats[q.Key]
+	if st == nil {
+		st = &survey.Stats{Question: q.Key, Counts: map[string]int{}}
+	}
+	r := Question{Key: q.Key, Type: q.Type, Prompt: q.Prompt, Section: section, N: st.N}
+	if !in.Viewer.IsSecretariat() {
+		r.Suppressed = Disclosure(in.Survey.Policy.MinRespondents, st.N, in.PeerGroup, in.Overall[q.Key], in.Overlaps[q.Key])
+	}
+	if own, ok := in.Own[q.Key]; ok && in.Own != nil {
+		r.Own = &Own{Answer: own}
+	}
+	if in.Named != nil && in.Survey.Policy.Visibility == survey.VisibilityNamed {
+		for _, member := range sortedMembers(in.Named) {
+			if v, ok := in.Named[member][q.Key]; ok {
+				r.Named = append(r.Named, NamedAnswer{Member: member, Answer: v})
+			}
+		}
+	}
+	if r.Suppressed != "" {
+		r.N = 0
+		return r
+	}
+	switch {
+	case q.Type.IsChoice() || q.Type == survey.Boolean || q.Type == survey.Scale:
+		r.Options = counts(q, st)
+	case st.Numeric != nil && st.N > 0:
+		n := st.Numeric
+		r.Numeric = &Numeric{Mean: round(n.Mean), Q1: round(n.Q1), Median: round(n.Median), Q3: round(n.Q3), Histogram: roundBins(n.Histogram)}
+	}
+	if r.Own != nil {
+		in.standing(q, st, r.Own)
+	}
+	return r
+}
+
+// Disclosure says why an aggregate over n respondents may not be shown to a
+// member, or "" when it may. k is the survey's minimum. For a peer group, the
+// respondents outside it (overall − n) must also number 0 or at least k, and so
+// must the respondents that tell it apart from every other peer group that passes
+// those two tests itself (either side of the difference): otherwise two allowed
+// aggregates would differ by fewer than k members, and subtracting one from the
+// other would reveal them. Both groups of such a pair are suppressed, since the
+// rule is symmetric.
+func Disclosure(k, n int, group string, overall int, overlaps []survey.Overlap) string {
+	if !countable(k, n, group, overall) {
+		if n < k {
+			return fmt.Sprintf("fewer than %d respondents answered", k)
+		}
+		return fmt.Sprintf("fewer than %d respondents outside the peer group answered, so the group's result would reveal theirs", k)
+	}
+	if group == "" {
+		return ""
+	}
+	for _, o := range overlaps {
+		if o.Group == group || !countable(k, o.N, o.Group, overall) {
+			continue // a group that is never shown cannot be subtracted
+		}
+		onlyHere, onlyThere := n-o.InBoth, o.N-o.InBoth
+		if (onlyHere > 0 && onlyHere < k) || (onlyThere > 0 && onlyThere < k) {
+			return fmt.Sprintf("it differs from the result of peer group %s by fewer than %d respondents", o.Group, k)
+		}
+	}
+	return ""
+}
+
+// countable reports whether an aggregate over n respondents, in a peer group or
+// not, passes the first two tests: n reaches k, and so does the rest (or it is
+// empty).
+func countable(k, n int, group string, overall int) bool {
+	if n < k {
+		return false
+	}
+	rest := overall - n
+	return group == "" || rest == 0 || rest >= k
+}
+
+// counts lists the options in the question's order with their counts and shares
+// of the respondents (for multiple choice the shares may add up to more than 1).
+func counts(q survey.Question, st *survey.Stats) []OptionCount {
+	var keys, labels []string
+	switch q.Type {
+	case survey.Boolean:
+		keys, labels = []string{"true", "false"}, []string{"Yes", "No"}
+	case survey.Scale:
+		top := 0
+		if q.Constraints.ScaleSize != nil {
+			top = *q.Constraints.ScaleSize
+		}
+		for i := 1; i <= top; i++ {
+			keys, labels = append(keys, strconv.Itoa(i)), append(labels, strconv.Itoa(i))
+		}
+	default:
+		for _, o := range q.Options {
+			keys, labels = append(keys, o.Key), append(labels, o.Label)
+		}
+	}
+	out := make([]OptionCount, len(keys))
+	for i, k := range keys {
+		c := st.Counts[k]
+		share := 0.0
+		if st.N > 0 {
+			share = round(float64(c) / float64(st.N))
+		}
+		out[i] = OptionCount{Key: k, Label: labels[i], Count: c, Share: share}
+	}
+	return out
+}
+
+// standing fills in where the viewer's answer stands among the respondents.
+func (in Input) standing(q survey.Question, st *survey.Stats, own *Own) {
+	self := 0
+	if in.OwnInScope {
+		self = 1 // the member's own answer is among those counted
+	}
+	if rank, ok := in.Ranks[q.Key]; ok && rank.N > 0 {
+		p := round(100 * (float64(rank.Below) + 0.5*float64(rank.Equal)) / float64(rank.N))
+		own.PercentileRank = &p
+	}
+	var chosen []string
+	switch {
+	case own.Answer.Bool != nil:
+		chosen = []string{strconv.FormatBool(*own.Answer.Bool)}
+	case q.Type == survey.Scale && own.Answer.Number != nil:
+		chosen = []string{strconv.Itoa(int(*own.Answer.Number))}
+	default:
+		chosen = own.Answer.Options
+	}
+	if len(chosen) == 0 {
+		return
+	}
+	own.SameChoice = map[string]int{}
+	for _, k := range chosen {
+		own.SameChoice[k] = max(st.Counts[k]-self, 0)
+	}
+}
+
+// change compares two disclosed results of the same question.
+func change(now, then Question) *Change {
+	if now.Suppressed != "" || then.Suppressed != "" {
+		return nil
+	}
+	c := &Change{}
+	if len(now.Options) > 0 {
+		c.Shares = map[string]float64{}
+		before := map[string]float64{}
+		for _, o := range then.Options {
+			before[o.Key] = o.Share
+		}
+		for _, o := range now.Options {
+			c.Shares[o.Key] = round(o.Share - before[o.Key])
+		}
+	}
+	if now.Numeric != nil && then.Numeric != nil {
+		median, mean := round(now.Numeric.Median-then.Numeric.Median), round(now.Numeric.Mean-then.Numeric.Mean)
+		c.Median, c.Mean = &median, &mean
+	}
+	if c.Shares == nil && c.Median == nil {
+		return nil
+	}
+	return c
+}
+
+// round keeps six decimals, so that both databases give the same figures despite
+// summing in different orders.
+func round(f float64) float64 { return math.Round(f*1e6) / 1e6 }
+
+func roundBins(bins []survey.Bin) []survey.Bin {
+	out := make([]survey.Bin, len(bins))
+	for i, b := range bins {
+		out[i] = survey.Bin{From: round(b.From), To: round(b.To), Count: b.Count}
+	}
+	return out
+}
+
+func sortedMembers(m map[string]map[string]survey.Value) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

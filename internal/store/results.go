@@ -1,0 +1,423 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"math"
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
+
+// histogramBins is the number of bars of a numeric question's histogram.
+const histogramBins = 10
+
+// Scope names the respondents of an aggregate: the members that submitted a
+// response to the survey, all of them or those of one peer group.
+type Scope struct {
+	SurveyID  string
+	PeerGroup string // "" for all respondents
+}
+
+// where returns the conditions and arguments that restrict answers (alias a, or
+// answer_options o) and responses (r) to the scope.
+func (sc Scope) where(table string) (string, []any) {
+	cond := table + ".survey_id = ? AND r.status = ?"
+	args := []any{sc.SurveyID, string(survey.ResponseSubmitted)}
+	if sc.PeerGroup != "" {
+		cond += " AND r.member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?)"
+		args = append(args, sc.PeerGroup)
+	}
+	return cond, args
+}
+
+// Stats computes the aggregates of every question of sv over the scope in the
+// database: counts, means and histograms in SQL on both databases; quartiles by
+// percentile_cont on PostgreSQL and by one ordered pass on SQLite. Memory does not
+// grow with the number of answers.
+func (s *Store) Stats(ctx context.Context, sv survey.Survey, sc Scope) (map[string]*survey.Stats, error) {
+	db := s.db.WithContext(ctx)
+	types := map[string]survey.QuestionType{}
+	out := map[string]*survey.Stats{}
+	for _, q := range sv.Questions() {
+		types[q.Key] = q.Type
+		st := &survey.Stats{Question: q.Key, Counts: map[string]int{}}
+		if isNumeric(q.Type) {
+			st.Numeric = &survey.NumericStats{}
+		}
+		out[q.Key] = st
+	}
+	if err := s.countAnswers(db, sc, out); err != nil {
+		return nil, wrap(err, "count answers")
+	}
+	if err := s.countOptions(db, sc, sv, out); err != nil {
+		return nil, wrap(err, "count options")
+	}
+	if !s.postgres {
+		if err := s.streamQuartiles(db, sc, out); err != nil {
+			return nil, wrap(err, "quartiles")
+		}
+	}
+	if err := s.histograms(db, sc, out); err != nil {
+		return nil, wrap(err, "histograms")
+	}
+	return out, nil
+}
+
+// isNumeric reports whether a question's answers are summarised by mean and
+// quartiles (scales are counted per point instead).
+func isNumeric(t survey.QuestionType) bool {
+	return t == survey.Integer || t == survey.Number || t == survey.Percentage
+}
+
+func (s *Store) countAnswers(db *gorm.DB, sc Scope, out map[string]*survey.Stats) error {
+	cond, args := sc.where("a")
+	quartiles := ""
+	if s.postgres {
+		quartiles = `, percentile_cont(0.25) WITHIN GROUP (ORDER BY a.num_value) AS q1,
+			percentile_cont(0.5) WITHIN GROUP (ORDER BY a.num_value) AS median,
+			percentile_cont(0.75) WITHIN GROUP (ORDER BY a.num_value) AS q3`
+	}
+	query := `SELECT a.question_key, COUNT(*) AS n, AVG(a.num_value) AS mean, MIN(a.num_value) AS lo, MAX(a.num_value) AS hi,
+			SUM(CASE WHEN a.bool_value = ? THEN 1 ELSE 0 END) AS yes,
+			SUM(CASE WHEN a.bool_value = ? THEN 1 ELSE 0 END) AS no` + quartiles + `
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		WHERE ` + cond + ` GROUP BY a.question_key`
+	rows, err := db.Raw(query, append([]any{true, false}, args...)...).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var n, yes, no int
+		var mean, lo, hi, q1, median, q3 sql.NullFloat64
+		dest := []any{&key, &n, &mean, &lo, &hi, &yes, &no}
+		if s.postgres {
+			dest = append(dest, &q1, &median, &q3)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		st, ok := out[key]
+		if !ok {
+			continue
+		}
+		st.N = n
+		if yes+no > 0 {
+			st.Counts["true"], st.Counts["false"] = yes, no
+		}
+		if st.Numeric != nil && mean.Valid {
+			st.Numeric.Mean, st.Numeric.Min, st.Numeric.Max = mean.Float64, lo.Float64, hi.Float64
+			st.Numeric.Q1, st.Numeric.Median, st.Numeric.Q3 = q1.Float64, median.Float64, q3.Float64
+		}
+	}
+	return rows.Err()
+}
+
+// countOptions counts the chosen options of choice questions, and the points of
+// scale questions.
+func (s *Store) countOptions(db *gorm.DB, sc Scope, sv survey.Survey, out map[string]*survey.Stats) error {
+	cond, args := sc.where("o")
+	var opts []struct {
+		QuestionKey string
+		OptionKey   string
+		N           int
+	}
+	err := db.Raw(`SELECT o.question_key, o.option_key, COUNT(*) AS n
+		FROM answer_options o JOIN responses r ON r.id = o.response_id
+		WHERE `+cond+` GROUP BY o.question_key, o.option_key`, args...).Scan(&opts).Error
+	if err != nil {
+		return err
+	}
+	for _, o := range opts {
+		if st, ok := out[o.QuestionKey]; ok {
+			st.Counts[o.OptionKey] = o.N
+		}
+	}
+	var scales []string
+	for _, q := range sv.Questions() {
+		if q.Type == survey.Scale {
+			scales = append(scales, q.Key)
+		}
+	}
+	if len(scales) == 0 {
+		return nil
+	}
+	cond, args = sc.where("a")
+	var points []struct {
+		QuestionKey string
+		NumValue    float64
+		N           int
+	}
+	err = db.Raw(`SELECT a.question_key, a.num_value, COUNT(*) AS n
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		WHERE `+cond+` AND a.question_key IN ? GROUP BY a.question_key, a.num_value`, append(args, scales)...).Scan(&points).Error
+	if err != nil {
+		return err
+	}
+	for _, p := range points {
+		out[p.QuestionKey].Counts[strconv.Itoa(int(p.NumValue))] = p.N
+	}
+	return nil
+}
+
+// streamQuartiles reads the numbers of every numeric question once, in order, and
+// keeps only what the three quartiles need.
+func (s *Store) streamQuartiles(db *gorm.DB, sc Scope, out map[string]*survey.Stats) error {
+	var keys []string
+	for key, st := range out {
+		if st.Numeric != nil && st.N > 0 {
+			keys = append(keys, key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	cond, args := sc.where("a")
+	rows, err := db.Raw(`SELECT a.question_key, a.num_value
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		WHERE `+cond+` AND a.num_value IS NOT NULL AND a.question_key IN ?
+		ORDER BY a.question_key, a.num_value`, append(args, keys)...).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var current string
+	var qs []*survey.Quantile
+	flush := func() {
+		if current != "" {
+			n := out[current].Numeric
+			n.Q1, n.Median, n.Q3 = qs[0].Value(), qs[1].Value(), qs[2].Value()
+		}
+	}
+	for rows.Next() {
+		var key string
+		var v float64
+		if err := rows.Scan(&key, &v); err != nil {
+			return err
+		}
+		if key != current {
+			flush()
+			current, qs = key, nil
+			for _, p := range []float64{0.25, 0.5, 0.75} {
+				qs = append(qs, survey.NewQuantile(p, out[key].N))
+			}
+		}
+		for _, q := range qs {
+			q.Add(v)
+		}
+	}
+	flush()
+	return rows.Err()
+}
+
+// histograms counts the numbers of each numeric question in bins between rounded
+// edges around the smallest and largest answer, so that the edges do not reveal
+// either exactly.
+func (s *Store) histograms(db *gorm.DB, sc Scope, out map[string]*survey.Stats) error {
+	var parts []string
+	var binArgs []any
+	edges := map[string][2]float64{}
+	for key, st := range out {
+		if st.Numeric == nil || st.N == 0 {
+			continue
+		}
+		lo, hi := niceRange(st.Numeric.Min, st.Numeric.Max)
+		edges[key] = [2]float64{lo, hi}
+		parts = append(parts, "SELECT CAST(? AS TEXT) AS question_key, CAST(? AS DOUBLE PRECISION) AS lo, CAST(? AS DOUBLE PRECISION) AS width")
+		binArgs = append(binArgs, key, lo, (hi-lo)/histogramBins)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	floor := "CAST((a.num_value - b.lo) / b.width AS INTEGER)" // SQLite truncates, and the operand is not negative
+	if s.postgres {
+		floor = "CAST(FLOOR((a.num_value - b.lo) / b.width) AS INTEGER)" // PostgreSQL's CAST rounds
+	}
+	cond, args := sc.where("a")
+	var bins []struct {
+		QuestionKey string
+		Bin         int
+		N           int
+	}
+	err := db.Raw(`SELECT a.question_key, `+floor+` AS bin, COUNT(*) AS n
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		JOIN (`+strings.Join(parts, " UNION ALL ")+`) b ON b.question_key = a.question_key
+		WHERE `+cond+` AND a.num_value IS NOT NULL
+		GROUP BY a.question_key, bin`, append(binArgs, args...)...).Scan(&bins).Error
+	if err != nil {
+		return err
+	}
+	for key, e := range edges {
+		h := make([]survey.Bin, histogramBins)
+		width := (e[1] - e[0]) / histogramBins
+		for i := range h {
+			h[i] = survey.Bin{From: e[0] + float64(i)*width, To: e[0] + float64(i+1)*width}
+		}
+		out[key].Numeric.Histogram = h
+	}
+	for _, b := range bins {
+		i := min(max(b.Bin, 0), histogramBins-1) // the largest value falls on the closing edge
+		out[b.QuestionKey].Numeric.Histogram[i].Count += b.N
+	}
+	return nil
+}
+
+// niceRange widens [lo, hi] to edges that are round numbers, one tenth of a power
+// of ten apart at most, and never empty.
+func niceRange(lo, hi float64) (float64, float64) {
+	span := hi - lo
+	if span <= 0 {
+		span = math.Max(math.Abs(lo), 1)
+	}
+	step := math.Pow(10, math.Floor(math.Log10(span))-1)
+	nlo, nhi := math.Floor(lo/step)*step, math.Ceil(hi/step)*step
+	if nhi <= nlo {
+		nhi = nlo + step*histogramBins
+	}
+	return nlo, nhi
+}
+
+// Ranks returns, for every numeric question the response answered, how many
+// answers of the scope are below and equal to its own.
+func (s *Store) Ranks(ctx context.Context, sc Scope, responseID string) (map[string]survey.Rank, error) {
+	cond, args := sc.where("a")
+	var rows []struct {
+		QuestionKey string
+		Below       int
+		Equal       int
+		N           int
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT a.question_key,
+			SUM(CASE WHEN a.num_value < own.num_value THEN 1 ELSE 0 END) AS below,
+			SUM(CASE WHEN a.num_value = own.num_value THEN 1 ELSE 0 END) AS equal,
+			COUNT(*) AS n
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		JOIN answers own ON own.survey_id = a.survey_id AND own.question_key = a.question_key AND own.response_id = ?
+		WHERE `+cond+` AND a.num_value IS NOT NULL AND own.num_value IS NOT NULL
+		GROUP BY a.question_key`, append([]any{responseID}, args...)...).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "rank answers")
+	}
+	out := make(map[string]survey.Rank, len(rows))
+	for _, r := range rows {
+		out[r.QuestionKey] = survey.Rank{Below: r.Below, Equal: r.Equal, N: r.N}
+	}
+	return out, nil
+}
+
+// Overlap is, for one question, how many respondents each peer group has, and how
+// many of them are also in the group being filtered on.
+type Overlap struct {
+	Group  string
+	N      int // respondents in Group
+	InBoth int // of those, also in the filtered group
+}
+
+// Overlaps returns per question the respondent counts of every peer group and
+// their overlap with the group filtered on: what the differencing rule needs.
+func (s *Store) Overlaps(ctx context.Context, surveyID, group string) (map[string][]survey.Overlap, error) {
+	var rows []struct {
+		QuestionKey string
+		GroupKey    string
+		N           int
+		InBoth      int
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT a.question_key, h.group_key, COUNT(*) AS n,
+			SUM(CASE WHEN r.member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?) THEN 1 ELSE 0 END) AS in_both
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		JOIN peer_group_members h ON h.member_code = r.member_code
+		WHERE a.survey_id = ? AND r.status = ?
+		GROUP BY a.question_key, h.group_key`, group, surveyID, string(survey.ResponseSubmitted)).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "count peer group overlaps")
+	}
+	out := map[string][]survey.Overlap{}
+	for _, r := range rows {
+		out[r.QuestionKey] = append(out[r.QuestionKey], survey.Overlap{Group: r.GroupKey, N: r.N, InBoth: r.InBoth})
+	}
+	return out, nil
+}
+
+// NamedAnswers returns every submitted answer of the survey by member, for
+// surveys whose results name the members.
+func (s *Store) NamedAnswers(ctx context.Context, sv survey.Survey, sc Scope) (map[string]map[string]survey.Value, error) {
+	var rows []responseRow
+	q := s.db.WithContext(ctx).Where("survey_id = ? AND status = ?", sv.ID, survey.ResponseSubmitted)
+	if sc.PeerGroup != "" {
+		q = q.Where("member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?)", sc.PeerGroup)
+	}
+	if err := q.Order("member_code").Find(&rows).Error; err != nil {
+		return nil, wrap(err, "read named answers")
+	}
+	ids := make([]string, len(rows))
+	member := make(map[string]string, len(rows))
+	for i, r := range rows {
+		ids[i], member[r.ID] = r.ID, r.MemberCode
+	}
+	byResponse, err := s.loadAnswers(s.db.WithContext(ctx), sv, ids)
+	if err != nil {
+		return nil, wrap(err, "read named answers")
+	}
+	out := make(map[string]map[string]survey.Value, len(byResponse))
+	for id, answers := range byResponse {
+		out[member[id]] = answers
+	}
+	return out, nil
+}
+
+// AnswerCounts returns how many respondents of the scope answered each question.
+func (s *Store) AnswerCounts(ctx context.Context, sc Scope) (map[string]int, error) {
+	cond, args := sc.where("a")
+	var rows []struct {
+		QuestionKey string
+		N           int
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT a.question_key, COUNT(*) AS n
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		WHERE `+cond+` GROUP BY a.question_key`, args...).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap(err, "count answers")
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.QuestionKey] = r.N
+	}
+	return out, nil
+}
+
+// Respondents counts the submitted responses in the scope.
+func (s *Store) Respondents(ctx context.Context, sc Scope) (int, error) {
+	var n int64
+	q := s.db.WithContext(ctx).Table("responses AS r").Where("r.survey_id = ? AND r.status = ?", sc.SurveyID, survey.ResponseSubmitted)
+	if sc.PeerGroup != "" {
+		q = q.Where("r.member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?)", sc.PeerGroup)
+	}
+	if err := q.Count(&n).Error; err != nil {
+		return 0, wrap(err, "count respondents")
+	}
+	return int(n), nil
+}
+
+// PreviousEdition returns the latest edition of sv's series created before it
+// whose status is one of statuses, or false when there is none.
+func (s *Store) PreviousEdition(ctx context.Context, sv survey.Survey, statuses []survey.Status) (survey.Survey, bool, error) {
+	if sv.Series == "" {
+		return survey.Survey{}, false, nil
+	}
+	var ids []string
+	err := s.db.WithContext(ctx).Model(&surveyRow{}).Where("series_key = ? AND id < ? AND status IN ?", sv.Series, sv.ID, statuses).
+		Order("id DESC").Limit(1).Pluck("id", &ids).Error
+	if err != nil {
+		return survey.Survey{}, false, wrap(err, "find previous edition")
+	}
+	if len(ids) == 0 {
+		return survey.Survey{}, false, nil
+	}
+	prev, err := s.Survey(ctx, ids[0])
+	return prev, err == nil, err
+}
