@@ -41,5 +41,10 @@ vet:
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
+## bench: measure results latency, save throughput and memory on a throwaway PostgreSQL; writes docs/benchmarks.md
+## (BENCH_SIZES=1000,10000,100000 make bench adds the large size)
+bench:
+	$(GO) run ./internal/bench
+
 clean:
 	rm -rf bin

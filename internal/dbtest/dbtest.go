@@ -18,6 +18,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the database/sql driver for the admin connection
 
+	"github.com/tldcouncil/surveyd/internal/pgtemp"
 	"github.com/tldcouncil/surveyd/internal/store"
 )
 
@@ -39,14 +40,14 @@ func Main(m *testing.M) {
 func run(m *testing.M) int {
 	pg.url = os.Getenv("TEST_DATABASE_URL")
 	if pg.url == "" {
-		srv, err := startServer()
+		srv, err := pgtemp.Start(pgtemp.Options{})
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "dbtest: cannot start a throwaway PostgreSQL server: %v\n", err)
 			fmt.Fprintln(os.Stderr, "dbtest: install PostgreSQL 15 or set TEST_DATABASE_URL; the tests do not skip PostgreSQL")
 			return 1
 		}
-		defer srv.stop()
-		pg.url = srv.url
+		defer srv.Stop()
+		pg.url = srv.URL
 	}
 	code := m.Run()
 	if pg.template != "" {

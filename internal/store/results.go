@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"math"
 	"strconv"
 	"strings"
@@ -75,47 +74,58 @@ func isNumeric(t survey.QuestionType) bool {
 
 func (s *Store) countAnswers(db *gorm.DB, sc Scope, out map[string]*survey.Stats) error {
 	cond, args := sc.where("a")
+	var counts []struct {
+		QuestionKey string
+		N, Yes, No  int
+	}
+	err := db.Raw(`SELECT a.question_key, COUNT(*) AS n,
+			SUM(CASE WHEN a.bool_value = ? THEN 1 ELSE 0 END) AS yes,
+			SUM(CASE WHEN a.bool_value = ? THEN 1 ELSE 0 END) AS no
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		WHERE `+cond+` GROUP BY a.question_key`, append([]any{true, false}, args...)...).Scan(&counts).Error
+	if err != nil {
+		return err
+	}
+	var numeric []string
+	for _, c := range counts {
+		st, ok := out[c.QuestionKey]
+		if !ok {
+			continue
+		}
+		st.N = c.N
+		if c.Yes+c.No > 0 {
+			st.Counts["true"], st.Counts["false"] = c.Yes, c.No
+		}
+		if st.Numeric != nil {
+			numeric = append(numeric, c.QuestionKey)
+		}
+	}
+	if len(numeric) == 0 {
+		return nil
+	}
+	// The numbers apart, so that only they are sorted for the quartiles.
 	quartiles := ""
 	if s.postgres {
 		quartiles = `, percentile_cont(0.25) WITHIN GROUP (ORDER BY a.num_value) AS q1,
 			percentile_cont(0.5) WITHIN GROUP (ORDER BY a.num_value) AS median,
 			percentile_cont(0.75) WITHIN GROUP (ORDER BY a.num_value) AS q3`
 	}
-	query := `SELECT a.question_key, COUNT(*) AS n, AVG(a.num_value) AS mean, MIN(a.num_value) AS lo, MAX(a.num_value) AS hi,
-			SUM(CASE WHEN a.bool_value = ? THEN 1 ELSE 0 END) AS yes,
-			SUM(CASE WHEN a.bool_value = ? THEN 1 ELSE 0 END) AS no` + quartiles + `
+	var nums []struct {
+		QuestionKey    string
+		Mean, Lo, Hi   float64
+		Q1, Median, Q3 float64
+	}
+	err = db.Raw(`SELECT a.question_key, AVG(a.num_value) AS mean, MIN(a.num_value) AS lo, MAX(a.num_value) AS hi`+quartiles+`
 		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE ` + cond + ` GROUP BY a.question_key`
-	rows, err := db.Raw(query, append([]any{true, false}, args...)...).Rows()
+		WHERE `+cond+` AND a.question_key IN ? AND a.num_value IS NOT NULL
+		GROUP BY a.question_key`, append(args, numeric)...).Scan(&nums).Error
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var key string
-		var n, yes, no int
-		var mean, lo, hi, q1, median, q3 sql.NullFloat64
-		dest := []any{&key, &n, &mean, &lo, &hi, &yes, &no}
-		if s.postgres {
-			dest = append(dest, &q1, &median, &q3)
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
-		st, ok := out[key]
-		if !ok {
-			continue
-		}
-		st.N = n
-		if yes+no > 0 {
-			st.Counts["true"], st.Counts["false"] = yes, no
-		}
-		if st.Numeric != nil && mean.Valid {
-			st.Numeric.Mean, st.Numeric.Min, st.Numeric.Max = mean.Float64, lo.Float64, hi.Float64
-			st.Numeric.Q1, st.Numeric.Median, st.Numeric.Q3 = q1.Float64, median.Float64, q3.Float64
-		}
+	for _, n := range nums {
+		*out[n.QuestionKey].Numeric = survey.NumericStats{Mean: n.Mean, Min: n.Lo, Max: n.Hi, Q1: n.Q1, Median: n.Median, Q3: n.Q3}
 	}
-	return rows.Err()
+	return nil
 }
 
 // countOptions counts the chosen options of choice questions, and the points of

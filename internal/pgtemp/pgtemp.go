@@ -1,4 +1,8 @@
-package dbtest
+// Package pgtemp starts a throwaway PostgreSQL server in a temporary directory, on
+// a free port of 127.0.0.1, for tests and benchmarks. It uses the PostgreSQL
+// programs installed on the machine (Debian's postgresql-15 by default), and runs
+// them as the postgres user when started as root, since PostgreSQL refuses root.
+package pgtemp
 
 import (
 	"fmt"
@@ -10,15 +14,21 @@ import (
 	"strconv"
 )
 
-// server is a throwaway PostgreSQL server in a temporary directory.
-type server struct {
-	dir, bin, url string
-	asPostgres    bool // PostgreSQL refuses to run as root: run it as the postgres user
+// Server is a running throwaway PostgreSQL server.
+type Server struct {
+	URL        string // postgres://... of its postgres database, as the superuser
+	dir, bin   string
+	asPostgres bool // PostgreSQL refuses to run as root: run it as the postgres user
 }
 
-// startServer initialises and starts a PostgreSQL server on a free port of
-// 127.0.0.1, tuned for tests (no fsync: the data is thrown away).
-func startServer() (*server, error) {
+// Options tune the server.
+type Options struct {
+	Durable bool // keep fsync on, as a benchmark against production settings wants
+}
+
+// Start initialises and starts a PostgreSQL server on a free port of 127.0.0.1.
+// Unless opts.Durable, it skips fsync: the data is thrown away.
+func Start(opts Options) (*Server, error) {
 	bin, err := findBin()
 	if err != nil {
 		return nil, err
@@ -27,7 +37,7 @@ func startServer() (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{dir: dir, bin: bin, asPostgres: os.Geteuid() == 0}
+	s := &Server{dir: dir, bin: bin, asPostgres: os.Geteuid() == 0}
 	if s.asPostgres {
 		if err := chownToPostgres(dir); err != nil {
 			_ = os.RemoveAll(dir)
@@ -44,22 +54,26 @@ func startServer() (*server, error) {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port, dir)
-	if err := s.cmd("pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts, "-w", "start"); err != nil {
+	settings := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200", port, dir)
+	if !opts.Durable {
+		settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	}
+	if err := s.cmd("pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-o", settings, "-w", "start"); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	s.url = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	s.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
 	return s, nil
 }
 
-func (s *server) stop() {
+// Stop stops the server at once and removes its files.
+func (s *Server) Stop() {
 	_ = s.cmd("pg_ctl", "-D", filepath.Join(s.dir, "data"), "-m", "immediate", "-w", "stop")
 	_ = os.RemoveAll(s.dir)
 }
 
 // cmd runs one of PostgreSQL's programs, as the postgres user when we are root.
-func (s *server) cmd(name string, args ...string) error {
+func (s *Server) cmd(name string, args ...string) error {
 	path := filepath.Join(s.bin, name)
 	var c *exec.Cmd
 	if s.asPostgres {

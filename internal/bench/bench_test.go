@@ -1,0 +1,40 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// TestBenchSmoke runs the benchmark at a tiny size, so that it keeps working
+// between the runs that measure.
+func TestBenchSmoke(t *testing.T) {
+	var out bytes.Buffer
+	cfg := config{Root: "../..", Sizes: []int{20, 40}, Saves: 16, Clients: 4, Requests: 3, Out: "-"}
+	rep, err := run(context.Background(), cfg, &out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if len(rep.Sizes) != 2 || rep.Sizes[1].Results.P50 <= 0 || rep.Sizes[1].Ceiling.P50 <= 0 {
+		t.Fatalf("no latencies measured: %+v", rep.Sizes)
+	}
+	if rep.SavesPerSecond <= 0 || rep.CeilingSavesPerSec <= 0 || rep.PeakRSSBytes <= 0 {
+		t.Fatalf("no throughput or memory measured: %+v", rep)
+	}
+	if !strings.Contains(out.String(), "| c/d ≥ 0.3 |") {
+		t.Fatalf("the report has no targets:\n%s", out.String())
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	env := map[string]string{"BENCH_SIZES": "1000, 10000,100000", "BENCH_SAVES": "50"}
+	cfg, err := configFromEnv(func(k string) string { return env[k] })
+	if err != nil || len(cfg.Sizes) != 3 || cfg.Sizes[2] != 100000 || cfg.Saves != 50 || cfg.Clients != 16 {
+		t.Fatalf("%+v, %v", cfg, err)
+	}
+	env["BENCH_SIZES"] = "lots"
+	if _, err := configFromEnv(func(k string) string { return env[k] }); err == nil {
+		t.Fatal("BENCH_SIZES=lots was accepted")
+	}
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Targets of the benchmark (issue 5).
+const (
+	targetResultsRatio = 1.5   // results latency over its SQL ceiling, at 10,000 responses
+	targetSavesRatio   = 0.3   // save throughput over its raw pgx ceiling
+	targetRSSMiB       = 200.0 // peak resident memory of the server
+)
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+// render writes the report as Markdown: the table, the targets, and how to rerun.
+func render(r report) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Benchmarks\n\n")
+	fmt.Fprintf(&b, "Written by `make bench` (`go run ./internal/bench`) on %s, in %s.\n\n", r.Finished.UTC().Format("2006-01-02 15:04 MST"), r.Finished.Sub(r.Started).Round(time.Second))
+	fmt.Fprintf(&b, "- Machine: %s\n- Database: PostgreSQL %s, a throwaway server on 127.0.0.1 with default settings (fsync on)\n", r.Machine, r.Postgres)
+	fmt.Fprintf(&b, "- Survey: 60 questions (20 single choice, 10 multiple choice, 20 numeric, 5 boolean, 5 text), synthetic members and answers\n")
+	fmt.Fprintf(&b, "- The server is the real `surveyd` binary, called over HTTP on 127.0.0.1; each ceiling is measured in the same run on the same database\n\n")
+
+	fmt.Fprintf(&b, "## Results latency (a) against hand-written SQL (b)\n\n")
+	fmt.Fprintf(&b, "`GET /v1/surveys/{id}/results` as the secretariat, all 60 questions, requests one after another.\n\n")
+	fmt.Fprintf(&b, "| responses | a: results p50 | a: p95 | b: SQL p50 | b: p95 | a/b (p50) | growth of a from the first size |\n|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, s := range r.Sizes {
+		growth := "1.0×"
+		if first := r.Sizes[0]; s.Responses != first.Responses {
+			growth = fmt.Sprintf("%.1f× for %.0f× responses", float64(s.Results.P50)/float64(first.Results.P50), float64(s.Responses)/float64(first.Responses))
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %.2f | %s |\n", s.Responses, ms(s.Results.P50), ms(s.Results.P95),
+			ms(s.Ceiling.P50), ms(s.Ceiling.P95), ratio(s.Results.P50, s.Ceiling.P50), growth)
+	}
+	fmt.Fprintf(&b, "\n## Saves (c) against raw pgx batches (d)\n\n")
+	fmt.Fprintf(&b, "%d complete responses (a PATCH of 60 answers, then submit) from %d concurrent clients, into the database of %d responses; the ceiling writes the same rows (response, answers, options, one history event per answer and the submit) in one transaction of pgx batches per response, from as many goroutines.\n\n", r.Saves, r.Clients, r.WriteResponses)
+	fmt.Fprintf(&b, "| c: saves/s through the API | d: saves/s raw | c/d |\n|---:|---:|---:|\n| %.0f | %.0f | %.2f |\n\n", r.SavesPerSecond, r.CeilingSavesPerSec, r.SavesPerSecond/r.CeilingSavesPerSec)
+	rss := float64(r.PeakRSSBytes) / (1 << 20)
+	fmt.Fprintf(&b, "## Memory (e)\n\nPeak resident memory of the server process over the whole run (VmHWM): **%.1f MiB**.\n\n", rss)
+
+	fmt.Fprintf(&b, "## Targets\n\n| target | measured | |\n|---|---|---|\n")
+	if s, ok := at(r.Sizes, 10000); ok {
+		v := ratio(s.Results.P50, s.Ceiling.P50)
+		fmt.Fprintf(&b, "| a/b ≤ %.1f at 10,000 responses | %.2f | %s |\n", targetResultsRatio, v, verdict(v <= targetResultsRatio))
+	}
+	v := r.SavesPerSecond / r.CeilingSavesPerSec
+	fmt.Fprintf(&b, "| c/d ≥ %.1f | %.2f | %s |\n", targetSavesRatio, v, verdict(v >= targetSavesRatio))
+	if len(r.Sizes) > 1 {
+		first, last := r.Sizes[0], r.Sizes[len(r.Sizes)-1]
+		g, n := float64(last.Results.P50)/float64(first.Results.P50), float64(last.Responses)/float64(first.Responses)
+		fmt.Fprintf(&b, "| latency grows no faster than responses | %.1f× for %.0f× | %s |\n", g, n, verdict(g <= n))
+	}
+	fmt.Fprintf(&b, "| peak memory ≤ %.0f MiB | %.1f MiB | %s |\n\n", targetRSSMiB, rss, verdict(rss <= targetRSSMiB))
+	fmt.Fprintf(&b, "Rerun with `make bench`; `BENCH_SIZES=1000,10000,100000 make bench` adds the large size. Timings vary from run to run and machine to machine; the ratios, measured against ceilings in the same run, are what to compare.\n")
+	return b.String()
+}
+
+func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
+
+func at(sizes []sizeResult, n int) (sizeResult, bool) {
+	for _, s := range sizes {
+		if s.Responses == n {
+			return s, true
+		}
+	}
+	return sizeResult{}, false
+}

@@ -1,0 +1,347 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tldcouncil/surveyd/internal/pgtemp"
+)
+
+// config is what one run measures.
+type config struct {
+	Root     string // the repository, where surveyd is built from
+	Sizes    []int  // responses per results measurement
+	Saves    int    // complete saves (60 answers and a submit) in the write test
+	Clients  int    // concurrent writers
+	Requests int    // results requests per size
+	Out      string // the Markdown report; "-" for none
+}
+
+// sizeResult is the results latency at one size, against its ceiling.
+type sizeResult struct {
+	Responses            int
+	Results, Ceiling     latency
+	ResultsRSSAfterBytes int64
+}
+
+type latency struct{ P50, P95 time.Duration }
+
+// report is everything one run measured.
+type report struct {
+	Sizes               []sizeResult
+	WriteResponses      int // size of the database the writes went into
+	Saves               int
+	Clients             int
+	SavesPerSecond      float64
+	CeilingSavesPerSec  float64
+	PeakRSSBytes        int64
+	Machine, Postgres   string
+	Started, Finished   time.Time
+}
+
+func run(ctx context.Context, cfg config, out io.Writer) (report, error) {
+	rep := report{Started: time.Now(), Saves: cfg.Saves, Clients: cfg.Clients, Machine: machine()}
+	pg, err := pgtemp.Start(pgtemp.Options{Durable: true})
+	if err != nil {
+		return rep, err
+	}
+	defer pg.Stop()
+	bin, err := buildServer(ctx, cfg.Root)
+	if err != nil {
+		return rep, err
+	}
+	defer os.RemoveAll(filepath.Dir(bin))
+	admin, err := pgxpool.New(ctx, pg.URL)
+	if err != nil {
+		return rep, err
+	}
+	defer admin.Close()
+	if err := admin.QueryRow(ctx, "SHOW server_version").Scan(&rep.Postgres); err != nil {
+		return rep, err
+	}
+	for i, n := range cfg.Sizes {
+		writes := i == len(cfg.Sizes)-1 // writes are measured once, on the last database
+		fmt.Fprintf(out, "bench: %d responses...\n", n)
+		if err := runSize(ctx, cfg, admin, pg.URL, bin, n, writes, &rep); err != nil {
+			return rep, fmt.Errorf("%d responses: %w", n, err)
+		}
+	}
+	rep.Finished = time.Now()
+	table := render(rep)
+	fmt.Fprint(out, table)
+	if cfg.Out != "-" {
+		if err := os.WriteFile(filepath.Join(cfg.Root, cfg.Out), []byte(table), 0o644); err != nil {
+			return rep, err
+		}
+		fmt.Fprintf(out, "bench: wrote %s\n", cfg.Out)
+	}
+	return rep, nil
+}
+
+func buildServer(ctx context.Context, root string) (string, error) {
+	dir, err := os.MkdirTemp("", "surveyd-bench-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "surveyd")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/surveyd")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build surveyd: %v\n%s", err, b)
+	}
+	return bin, nil
+}
+
+// server is a surveyd process under test.
+type server struct {
+	cmd  *exec.Cmd
+	base string
+}
+
+func startServer(ctx context.Context, bin, dbURL string) (*server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "SURVEY_ADDR="+addr, "SURVEY_LOG_LEVEL=error", "SURVEY_DEMO=false")
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd, base: "http://" + addr}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(s.base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return s, nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.stop()
+	return nil, fmt.Errorf("surveyd did not become ready")
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+	}
+}
+
+// peakRSS is the most memory the process has held resident since it started.
+func (s *server) peakRSS() (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			_, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kb)
+			return kb * 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc status")
+}
+
+func runSize(ctx context.Context, cfg config, admin *pgxpool.Pool, pgURL, bin string, n int, writes bool, rep *report) error {
+	name := fmt.Sprintf("bench_%d", n)
+	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		return err
+	}
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return err
+	}
+	dbURL := strings.Replace(pgURL, "/postgres?", "/"+name+"?", 1)
+	token, err := adminToken(ctx, bin, dbURL)
+	if err != nil {
+		return err
+	}
+	srv, err := startServer(ctx, bin, dbURL)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	c := &client{base: srv.base, token: token, http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 5 * time.Minute}}
+	surveyID, err := c.createSurvey(ctx)
+	if err != nil {
+		return err
+	}
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	extra := 0
+	if writes {
+		extra = 2 * cfg.Saves // half for the server, half for the ceiling
+	}
+	if err := seed(ctx, pool, surveyID, n, extra); err != nil {
+		return err
+	}
+
+	res := sizeResult{Responses: n}
+	if res.Results, err = measure(cfg.Requests, func() error { return c.results(ctx, surveyID) }); err != nil {
+		return err
+	}
+	if res.Ceiling, err = measure(cfg.Requests, func() error { return ceilingResults(ctx, pool, surveyID) }); err != nil {
+		return err
+	}
+	rss, err := srv.peakRSS()
+	if err != nil {
+		return err
+	}
+	res.ResultsRSSAfterBytes = rss
+	rep.Sizes = append(rep.Sizes, res)
+
+	if writes {
+		rep.WriteResponses = n
+		members := func(from int) []string {
+			out := make([]string, cfg.Saves)
+			for i := range out {
+				out[i] = memberCode(n + from + i)
+			}
+			return out
+		}
+		if rep.SavesPerSecond, err = c.saveAll(ctx, surveyID, members(0), cfg.Clients); err != nil {
+			return err
+		}
+		if rep.CeilingSavesPerSec, err = ceilingSaves(ctx, pool, surveyID, members(cfg.Saves), cfg.Clients); err != nil {
+			return err
+		}
+	}
+	if rss, err = srv.peakRSS(); err != nil {
+		return err
+	}
+	rep.PeakRSSBytes = max(rep.PeakRSSBytes, rss)
+	return nil
+}
+
+// adminToken migrates the database and mints a secretariat token, as an
+// installation's administrator would.
+func adminToken(ctx context.Context, bin, dbURL string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, "token", "create", "--email", "bench@example.org", "--role", "secretariat")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "SURVEY_LOG_LEVEL=warn")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	b, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("token create: %v\n%s", err, stderr.String())
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// measure runs fn a few times to warm up, then n times, and returns the median and
+// 95th percentile of the durations.
+func measure(n int, fn func() error) (latency, error) {
+	for range 3 {
+		if err := fn(); err != nil {
+			return latency{}, err
+		}
+	}
+	ds := make([]time.Duration, n)
+	for i := range ds {
+		start := time.Now()
+		if err := fn(); err != nil {
+			return latency{}, err
+		}
+		ds[i] = time.Since(start)
+	}
+	return latency{P50: percentile(ds, 0.5), P95: percentile(ds, 0.95)}, nil
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	i := int(p*float64(len(s))+0.5) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// client calls the server under test as the secretariat.
+type client struct {
+	base, token string
+	http        *http.Client
+}
+
+func (c *client) do(ctx context.Context, method, path string, body any, want int) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != want {
+		return nil, fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, b)
+	}
+	return b, nil
+}
+
+func (c *client) createSurvey(ctx context.Context) (string, error) {
+	b, err := c.do(ctx, "POST", "/v1/surveys", benchSurvey(), 201)
+	if err != nil {
+		return "", err
+	}
+	var sv struct{ ID string }
+	if err := json.Unmarshal(b, &sv); err != nil {
+		return "", err
+	}
+	_, err = c.do(ctx, "POST", "/v1/surveys/"+sv.ID+"/open", nil, 200)
+	return sv.ID, err
+}
+
+func (c *client) results(ctx context.Context, id string) error {
+	_, err := c.do(ctx, "GET", "/v1/surveys/"+id+"/results", nil, 200)
+	return err
+}
