@@ -318,4 +318,3 @@ func difference(a, b []string) []string {
 	sort.Strings(out)
 	return out
 }
-

@@ -41,15 +41,15 @@ type latency struct{ P50, P95 time.Duration }
 
 // report is everything one run measured.
 type report struct {
-	Sizes               []sizeResult
-	WriteResponses      int // size of the database the writes went into
-	Saves               int
-	Clients             int
-	SavesPerSecond      float64
-	CeilingSavesPerSec  float64
-	PeakRSSBytes        int64
-	Machine, Postgres   string
-	Started, Finished   time.Time
+	Sizes              []sizeResult
+	WriteResponses     int // size of the database the writes went into
+	Saves              int
+	Clients            int
+	SavesPerSecond     float64
+	CeilingSavesPerSec float64
+	PeakRSSBytes       int64
+	Machine, Postgres  string
+	Started, Finished  time.Time
 }
 
 func run(ctx context.Context, cfg config, out io.Writer) (report, error) {
