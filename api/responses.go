@@ -166,6 +166,13 @@ func (s *Server) readableResponse(c echo.Context) (survey.Survey, string, error)
 	if !caller(c).CanReadResponse(member) {
 		return survey.Survey{}, "", survey.Errorf(survey.Forbidden, "this is the response of member %s; you may see only your own member's", member)
 	}
+	addressed, err := s.store.Addressed(c.Request().Context(), sv, member)
+	if err != nil {
+		return survey.Survey{}, "", err
+	}
+	if !addressed {
+		return survey.Survey{}, "", survey.Errorf(survey.NotFound, "member %q is not in the audience of this survey", member)
+	}
 	return sv, member, nil
 }
 
@@ -318,7 +325,7 @@ func (s *Server) extendDeadline(c echo.Context) error {
 // importResponses serves POST /v1/surveys/{id}/imports: a CSV of answers, one row
 // a member, written all or nothing.
 func (s *Server) importResponses(c echo.Context) error {
-	if ct := c.Request().Header.Get(echo.HeaderContentType); !strings.HasPrefix(ct, "text/csv") {
+	if ct := c.Request().Header.Get(echo.HeaderContentType); !strings.HasPrefix(strings.ToLower(ct), "text/csv") {
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send the upload as text/csv")
 	}
 	dryRun, submit := boolParam(c, "dry_run"), boolParam(c, "submit")
@@ -361,14 +368,26 @@ func boolParam(c echo.Context, name string) *bool {
 func readCSV(body io.Reader, sv survey.Survey) ([]store.ImportRow, error) {
 	r := csv.NewReader(body)
 	r.FieldsPerRecord = -1 // rows of the wrong length are reported below, with the others
-	records, err := r.ReadAll()
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return nil, &survey.Error{Code: survey.Invalid, Message: "the upload is not valid CSV",
-			Fields: []survey.FieldError{{Field: fmt.Sprintf("line %d, column %d", pe.Line, pe.Column), Reason: pe.Err.Error()}}}
+	var records [][]string
+	var lines []int // the line each record starts on; a quoted cell may span lines
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, &survey.Error{Code: survey.Invalid, Message: "the upload is not valid CSV",
+				Fields: []survey.FieldError{{Field: fmt.Sprintf("line %d, column %d", pe.Line, pe.Column), Reason: pe.Err.Error()}}}
+		}
+		if err != nil {
+			return nil, err // the body limit, or a broken connection
+		}
+		line, _ := r.FieldPos(0)
+		records, lines = append(records, rec), append(lines, line)
 	}
-	if err != nil {
-		return nil, err // the body limit, or a broken connection
+	if len(records) > 0 && len(records[0]) > 0 {
+		records[0][0] = strings.TrimPrefix(records[0][0], "\ufeff") // the byte-order mark spreadsheets write
 	}
 	var p survey.Problems
 	if len(records) == 0 || len(records[0]) == 0 || strings.TrimSpace(records[0][0]) != "member" {
@@ -394,11 +413,12 @@ func readCSV(body io.Reader, sv survey.Survey) ([]store.ImportRow, error) {
 	}
 	rows := make([]store.ImportRow, 0, len(records)-1)
 	for n, rec := range records[1:] {
+		line := lines[n+1]
 		if len(rec) != len(header) {
-			p.Add(fmt.Sprintf("line %d", n+2), "has %d cells; the header has %d", len(rec), len(header))
+			p.Add(fmt.Sprintf("line %d", line), "has %d cells; the header has %d", len(rec), len(header))
 			continue
 		}
-		row := store.ImportRow{Line: n + 2, Member: strings.TrimSpace(rec[0]), Answers: map[string]any{}}
+		row := store.ImportRow{Line: line, Member: strings.TrimSpace(rec[0]), Answers: map[string]any{}}
 		for i, cell := range rec[1:] {
 			if strings.TrimSpace(cell) == "" {
 				continue // an empty cell leaves the answer alone

@@ -41,6 +41,10 @@ func (s *Store) SetExtension(ctx context.Context, surveyID, member string, deadl
 			return &survey.Error{Code: survey.Invalid, Message: "an extension must end in the future",
 				Fields: []survey.FieldError{{Field: "deadline", Reason: "is not in the future"}}}
 		}
+		if sv.Deadline != nil && !deadline.After(*sv.Deadline) {
+			return &survey.Error{Code: survey.Invalid, Message: "an extension must end after the survey's deadline",
+				Fields: []survey.FieldError{{Field: "deadline", Reason: "is not later than " + sv.Deadline.UTC().Format(time.RFC3339)}}}
+		}
 		if ok, err := s.addressed(tx, sv, member); err != nil || !ok {
 			if err != nil {
 				return err

@@ -38,6 +38,9 @@ func (s *Store) Import(ctx context.Context, surveyID string, rows []ImportRow, s
 		if err != nil {
 			return err
 		}
+		if sv.Status != survey.StatusOpen {
+			return survey.Errorf(survey.Conflict, "the survey is %s; answers are taken only while it is open", sv.Status)
+		}
 		var p survey.Problems
 		seen := map[string]int{}
 		for _, row := range rows {

@@ -158,6 +158,23 @@ var migrations = []migration{
 			PRIMARY KEY (survey_id, member_code)
 		)`,
 	}},
+	{4, "series", []string{
+		`CREATE TABLE series (
+			key TEXT PRIMARY KEY,
+			title TEXT NOT NULL,
+			description TEXT NOT NULL,
+			recurrence TEXT NOT NULL,
+			template TEXT NOT NULL,
+			open_day INTEGER NOT NULL,
+			deadline_days INTEGER NOT NULL,
+			created_by TEXT NOT NULL REFERENCES users (id),
+			created_at TIMESTAMP NOT NULL,
+			updated_at TIMESTAMP NOT NULL
+		)`,
+		`ALTER TABLE surveys ADD COLUMN period TEXT`,
+		// One edition per period of a series, however many processes try to make it.
+		`CREATE UNIQUE INDEX surveys_series_period ON surveys (series_key, period)`,
+	}},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises migrations of

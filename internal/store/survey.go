@@ -27,6 +27,7 @@ type surveyRow struct {
 	RespondentsOnly bool
 	Status          string
 	Sections        string // the sections as JSON; see docs/decisions/0006-survey-documents.md
+	Period          sql.NullString
 	CreatedBy       string
 	CreatedAt       time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt       time.Time `gorm:"autoUpdateTime:false"`
@@ -61,7 +62,7 @@ func surveyToRow(s survey.Survey) (surveyRow, error) {
 		ID: s.ID, Title: s.Title, Description: s.Description,
 		SeriesKey: nullString(s.Series), Edition: s.Edition, AudienceGroup: nullString(s.Audience),
 		Deadline: s.Deadline, Visibility: string(s.Policy.Visibility), MinRespondents: s.Policy.MinRespondents,
-		RespondentsOnly: s.Policy.RespondentsOnly, Status: string(s.Status), Sections: string(sections),
+		RespondentsOnly: s.Policy.RespondentsOnly, Status: string(s.Status), Sections: string(sections), Period: nullString(s.Period),
 		CreatedBy: s.CreatedBy, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
 	}, nil
 }
@@ -73,7 +74,7 @@ func surveyFromRow(r surveyRow) (survey.Survey, error) {
 		Policy: survey.ResultsPolicy{Visibility: survey.Visibility(r.Visibility), MinRespondents: r.MinRespondents,
 			RespondentsOnly: r.RespondentsOnly},
 		Status: survey.Status(r.Status), CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-		Topics: []string{},
+		Topics: []string{}, Period: r.Period.String,
 	}
 	if err := json.Unmarshal([]byte(r.Sections), &s.Sections); err != nil {
 		return survey.Survey{}, fmt.Errorf("decode sections of survey %s: %w", r.ID, err)
@@ -273,6 +274,7 @@ func (s *Store) EditSurvey(ctx context.Context, id string, edit func(survey.Surv
 		next := edit(cur)
 		// What an edit may never change.
 		next.ID, next.Status, next.Transitions, next.CreatedBy, next.CreatedAt = cur.ID, cur.Status, cur.Transitions, cur.CreatedBy, cur.CreatedAt
+		next.Period = cur.Period
 		next.UpdatedAt = s.Now()
 		if err := cur.CheckEdit(next, next.UpdatedAt); err != nil {
 			return err

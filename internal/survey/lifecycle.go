@@ -149,7 +149,7 @@ func (s Survey) CheckDelete() error {
 // for the secretariat to set.
 func (s Survey) NewEdition(edition string) Survey {
 	next := s
-	next.ID, next.Status, next.Transitions, next.Deadline = "", StatusDraft, nil, nil
+	next.ID, next.Status, next.Transitions, next.Deadline, next.Period = "", StatusDraft, nil, nil, ""
 	next.Edition = edition
 	next.Topics = append([]string(nil), s.Topics...)
 	next.Sections = cloneSections(s.Sections)

@@ -55,6 +55,7 @@ type Survey struct {
 	Topics      []string
 	Series      string // key linking editions of one questionnaire; "" for none
 	Edition     string // label of this edition within its series ("2026", "2026-10")
+	Period      string // the period of a recurring series' edition ("2026-10"); "" otherwise
 	Audience    string // peer group key; "" for all active members
 	Deadline    *time.Time
 	Policy      ResultsPolicy

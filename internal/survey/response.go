@@ -1,7 +1,6 @@
 package survey
 
 import (
-	"fmt"
 	"sort"
 	"time"
 )
@@ -192,7 +191,7 @@ func (s Survey) CheckSubmit(answers map[string]Value) error {
 	for _, key := range s.MissingRequired(answers) {
 		p.Add("answers."+key, "is required")
 	}
-	return p.Err(fmt.Sprintf("%d required answers are missing", len(p)))
+	return p.Err("required answers are missing; every one is listed")
 }
 
 func sortedKeys[V any](m map[string]V) []string {
