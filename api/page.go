@@ -48,10 +48,17 @@ func list[D, W any](items []D, next string, convert func(D) W) listResponse[W] {
 	for i, it := range items {
 		out.Items[i] = convert(it)
 	}
-	if next != "" {
-		out.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(next))
-	}
+	out.NextCursor = cursorOf(next)
 	return out
+}
+
+// cursorOf encodes the key a page ends at as the cursor of the next page; "" on
+// the last page.
+func cursorOf(next string) string {
+	if next == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(next))
 }
 
 func queryError(param, reason string) error {

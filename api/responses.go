@@ -77,6 +77,14 @@ type memberProgress struct {
 	RequiredTotal    int        `json:"required_total"`
 	LastActivity     *time.Time `json:"last_activity"`
 	Deadline         *time.Time `json:"deadline"`
+	Flags            []flag     `json:"flags"`
+}
+
+// flag is a number that moved more than tenfold from the member's previous period.
+type flag struct {
+	Question string  `json:"question"`
+	Value    float64 `json:"value"`
+	Previous float64 `json:"previous"`
 }
 
 type extensionRequest struct {
@@ -283,7 +291,11 @@ func (s *Server) surveyProgress(c echo.Context) error {
 	out.Totals.Audience = len(members)
 	for i, m := range members {
 		out.Members[i] = memberProgress{Member: m.Member, Name: m.Name, Status: string(m.Status),
-			RequiredAnswered: m.RequiredAnswered, RequiredTotal: m.RequiredTotal, LastActivity: m.LastActivity, Deadline: m.Deadline}
+			RequiredAnswered: m.RequiredAnswered, RequiredTotal: m.RequiredTotal, LastActivity: m.LastActivity, Deadline: m.Deadline,
+			Flags: []flag{}}
+		for _, f := range m.Flags {
+			out.Members[i].Flags = append(out.Members[i].Flags, flag{Question: f.Question, Value: f.Value, Previous: f.Previous})
+		}
 		switch m.Status {
 		case survey.ResponseNotStarted:
 			out.Totals.NotStarted++

@@ -81,6 +81,7 @@ type conditionBody struct {
 type surveyResponse struct {
 	ID string `json:"id"`
 	surveyBody
+	Period      *string              `json:"period"`
 	Status      string               `json:"status"`
 	Transitions []transitionResponse `json:"transitions"`
 	CreatedAt   time.Time            `json:"created_at"`
@@ -223,7 +224,7 @@ func optional(s string) *string {
 }
 
 func toSurveyResponse(s survey.Survey) surveyResponse {
-	out := surveyResponse{ID: s.ID, surveyBody: toSurveyBody(s), Status: string(s.Status),
+	out := surveyResponse{ID: s.ID, surveyBody: toSurveyBody(s), Period: optional(s.Period), Status: string(s.Status),
 		Transitions: make([]transitionResponse, len(s.Transitions)), CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 	for i, t := range s.Transitions {
 		out.Transitions[i] = transitionResponse{From: string(t.From), To: string(t.To), By: t.By, At: t.At}

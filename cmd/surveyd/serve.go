@@ -49,7 +49,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       120 * time.Second,
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
-	go recordLocks(ctx, st, log)
+	go keepSchedule(ctx, st, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -70,16 +70,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return nil
 }
 
-// lockSweep is how often passed deadlines are written into response histories.
-const lockSweep = 30 * time.Second
+// scheduleEvery is how often the clock's work is done: editions opened when
+// their period starts, passed deadlines written into response histories.
+const scheduleEvery = 30 * time.Second
 
-// recordLocks writes a lock event into the history of each response whose
-// deadline has passed, until ctx ends. Responses lock by the clock regardless; this
-// only records it, and is safe to run in every process at once.
-func recordLocks(ctx context.Context, st *store.Store, log *slog.Logger) {
-	t := time.NewTicker(lockSweep)
+// keepSchedule does the clock's work until ctx ends. It is safe to run in every
+// API process at once: the store makes each edition and records each lock once.
+func keepSchedule(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(scheduleEvery)
 	defer t.Stop()
 	for {
+		if opened, err := st.OpenDueEditions(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("opening editions", "error", err)
+		} else {
+			for _, e := range opened {
+				log.Info("edition opened", "series", e.Series, "period", e.Period, "survey", e.ID)
+			}
+		}
 		if n, err := st.LockDue(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("recording locks", "error", err)
 		} else if n > 0 {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 
+	"gorm.io/gorm"
+
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
 
@@ -35,6 +37,10 @@ func (s *Store) Progress(ctx context.Context, sv survey.Survey) ([]survey.Member
 	if err != nil {
 		return nil, err
 	}
+	previous, err := s.previousPeriodAnswers(db, sv)
+	if err != nil {
+		return nil, wrap(err, "read the previous period")
+	}
 	extended := make(map[string]survey.Extension, len(exts))
 	for _, e := range exts {
 		extended[e.Member] = e
@@ -53,7 +59,47 @@ func (s *Store) Progress(ctx context.Context, sv survey.Survey) ([]survey.Member
 			p.Status, p.LastActivity, given = survey.ResponseStatus(r.Status), &at, answers[r.ID]
 		}
 		p.RequiredAnswered, p.RequiredTotal = sv.RequiredProgress(given)
+		p.Flags = sv.Flags(given, previous[m.Code])
 		out[i] = p
+	}
+	return out, nil
+}
+
+// previousPeriodAnswers returns the submitted answers to the edition of the
+// period before sv's, by member; none when sv is not a period's edition.
+func (s *Store) previousPeriodAnswers(db *gorm.DB, sv survey.Survey) (map[string]map[string]survey.Value, error) {
+	p, err := survey.ParsePeriod(sv.Period)
+	if sv.Series == "" || err != nil {
+		return nil, nil
+	}
+	var prev surveyRow
+	err = db.Where("series_key = ? AND period = ?", sv.Series, p.Add(-1).String()).Take(&prev).Error
+	if isNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rows []responseRow
+	if err := db.Where("survey_id = ? AND status = ?", prev.ID, survey.ResponseSubmitted).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(rows))
+	member := make(map[string]string, len(rows))
+	for i, r := range rows {
+		ids[i], member[r.ID] = r.ID, r.MemberCode
+	}
+	psv, err := surveyFromRow(prev)
+	if err != nil {
+		return nil, err
+	}
+	byResponse, err := s.loadAnswers(db, psv, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]map[string]survey.Value, len(byResponse))
+	for id, a := range byResponse {
+		out[member[id]] = a
 	}
 	return out, nil
 }

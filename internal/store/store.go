@@ -71,7 +71,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 			path = DefaultSQLitePath
 		}
 		// Foreign keys are off by default in SQLite; WAL lets readers run beside the writer.
-		dialector = sqlite.Open(path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+		dialector = sqlite.Open(path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	default:
 		return nil, fmt.Errorf("DATABASE_URL %q: want postgres://..., sqlite:PATH or nothing", url)
 	}

@@ -62,6 +62,36 @@ type MemberProgress struct {
 	RequiredTotal    int
 	LastActivity     *time.Time
 	Deadline         *time.Time // the member's own, with any extension
+	Flags            []Flag     // values to check against the previous period
+}
+
+// Flag marks a number that changed by more than a factor of ten from the member's
+// value in the previous period: accepted, but worth a look.
+type Flag struct {
+	Question        string
+	Value, Previous float64
+}
+
+// jumpFactor is how far a value may move from the previous period unflagged.
+const jumpFactor = 10
+
+// Flags compares the member's numbers with its numbers of the previous period.
+func (s Survey) Flags(now, previous map[string]Value) []Flag {
+	var out []Flag
+	for _, q := range s.Questions() {
+		if q.Type != Integer && q.Type != Number {
+			continue
+		}
+		v, ok := now[q.Key]
+		p, had := previous[q.Key]
+		if !ok || !had || v.Number == nil || p.Number == nil || *p.Number <= 0 {
+			continue
+		}
+		if *v.Number > jumpFactor**p.Number || *v.Number*jumpFactor < *p.Number {
+			out = append(out, Flag{Question: q.Key, Value: *v.Number, Previous: *p.Number})
+		}
+	}
+	return out
 }
 
 // Extension is a later deadline granted to one member.

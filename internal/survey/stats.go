@@ -78,3 +78,15 @@ type Overlap struct {
 	N      int // respondents in Group
 	InBoth int // of those, also in the filtered group
 }
+
+// TrendPoint is one period's raw aggregate of a series' numeric question.
+type TrendPoint struct {
+	Period         string
+	SurveyID       string
+	MinRespondents int
+	N              int
+	Total, Median  float64
+	Overall        int // respondents without the peer group filter (only with one)
+	Overlaps       []Overlap
+	Value          *float64 // the member's, when asked for
+}

@@ -1,0 +1,281 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tldcouncil/surveyd/internal/results"
+	"github.com/tldcouncil/surveyd/internal/store"
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
+
+type seriesRequest struct {
+	Key          string       `json:"key" validate:"required"`
+	Title        string       `json:"title"`
+	Description  string       `json:"description"`
+	Recurrence   string       `json:"recurrence" validate:"required"`
+	OpenDay      int          `json:"open_day"`
+	DeadlineDays int          `json:"deadline_days"`
+	Template     templateBody `json:"template"`
+}
+
+// templateBody is the questionnaire every edition of a series starts from.
+type templateBody struct {
+	Title         string        `json:"title"`
+	Description   string        `json:"description"`
+	Topics        []string      `json:"topics"`
+	Audience      *audience     `json:"audience"`
+	ResultsPolicy *policyBody   `json:"results_policy"`
+	Sections      []sectionBody `json:"sections"`
+}
+
+type seriesResponse struct {
+	seriesRequest
+	Editions              []editionResponse `json:"editions"`
+	LatestPublishedPeriod *string           `json:"latest_published_period"`
+	CreatedAt             time.Time         `json:"created_at"`
+	UpdatedAt             time.Time         `json:"updated_at"`
+}
+
+type editionResponse struct {
+	SurveyID string     `json:"survey_id"`
+	Period   string     `json:"period"`
+	Status   string     `json:"status"`
+	Deadline *time.Time `json:"deadline"`
+}
+
+type editionRequest struct {
+	Period string `json:"period" validate:"required"`
+}
+
+type trendResponse struct {
+	Series                string      `json:"series"`
+	Question              string      `json:"question"`
+	Member                *string     `json:"member"`
+	PeerGroup             *string     `json:"peer_group"`
+	From                  string      `json:"from"`
+	To                    string      `json:"to"`
+	LatestPublishedPeriod *string     `json:"latest_published_period"`
+	Points                []trendItem `json:"points"`
+}
+
+type trendItem struct {
+	Period      string   `json:"period"`
+	SurveyID    string   `json:"survey_id"`
+	N           *int     `json:"n"`
+	Total       *float64 `json:"total"`
+	Median      *float64 `json:"median"`
+	Suppressed  *string  `json:"suppressed"`
+	TotalMoM    *float64 `json:"total_mom"`
+	TotalYoY    *float64 `json:"total_yoy"`
+	MemberValue *float64 `json:"member_value"`
+	MemberShare *float64 `json:"member_share"`
+	MemberMoM   *float64 `json:"member_mom"`
+	MemberYoY   *float64 `json:"member_yoy"`
+}
+
+func (r seriesRequest) toSeries() survey.Series {
+	t := surveyBody{Title: r.Template.Title, Description: r.Template.Description, Topics: r.Template.Topics,
+		Audience: r.Template.Audience, ResultsPolicy: r.Template.ResultsPolicy, Sections: r.Template.Sections}.toSurvey()
+	return survey.Series{Key: r.Key, Title: r.Title, Description: r.Description, Recurrence: survey.Recurrence(r.Recurrence),
+		Template: t, OpenDay: r.OpenDay, DeadlineDays: r.DeadlineDays}
+}
+
+func toSeriesResponse(sr survey.Series, editions []store.Edition) seriesResponse {
+	t := toSurveyBody(sr.Template)
+	out := seriesResponse{seriesRequest: seriesRequest{Key: sr.Key, Title: sr.Title, Description: sr.Description,
+		Recurrence: string(sr.Recurrence), OpenDay: sr.OpenDay, DeadlineDays: sr.DeadlineDays,
+		Template: templateBody{Title: t.Title, Description: t.Description, Topics: t.Topics, Audience: t.Audience,
+			ResultsPolicy: t.ResultsPolicy, Sections: t.Sections}},
+		Editions: make([]editionResponse, len(editions)), CreatedAt: sr.CreatedAt, UpdatedAt: sr.UpdatedAt}
+	for i, e := range editions {
+		out.Editions[i] = editionResponse{SurveyID: e.SurveyID, Period: e.Period, Status: string(e.Status), Deadline: e.Deadline}
+		if e.Status == survey.StatusPublished {
+			out.LatestPublishedPeriod = &out.Editions[i].Period
+		}
+	}
+	return out
+}
+
+// listSeries serves GET /v1/series.
+func (s *Server) listSeries(c echo.Context) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	all, next, err := s.store.SeriesList(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	out := listResponse[seriesResponse]{Items: make([]seriesResponse, len(all))}
+	for i, sr := range all {
+		editions, err := s.store.Editions(c.Request().Context(), sr.Key, nil)
+		if err != nil {
+			return err
+		}
+		out.Items[i] = toSeriesResponse(sr, editions)
+	}
+	out.NextCursor = cursorOf(next)
+	return c.JSON(http.StatusOK, out)
+}
+
+// createSeries serves POST /v1/series.
+func (s *Server) createSeries(c echo.Context) error {
+	var req seriesRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	sr, err := s.store.CreateSeries(c.Request().Context(), req.toSeries(), caller(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toSeriesResponse(sr, nil))
+}
+
+// getSeries serves GET /v1/series/{key}: the series, its editions by period and
+// the latest published period, which front ends show.
+func (s *Server) getSeries(c echo.Context) error {
+	sr, err := s.store.Series(c.Request().Context(), c.Param("key"))
+	if err != nil {
+		return err
+	}
+	editions, err := s.store.Editions(c.Request().Context(), sr.Key, nil)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSeriesResponse(sr, editions))
+}
+
+// createEdition serves POST /v1/series/{key}/editions: the edition of a period,
+// made and opened by hand.
+func (s *Server) createEdition(c echo.Context) error {
+	var req editionRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	sv, err := s.store.CreateEdition(c.Request().Context(), c.Param("key"), req.Period, caller(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toSurveyResponse(sv))
+}
+
+// seriesTrends serves GET /v1/series/{key}/trends.
+func (s *Server) seriesTrends(c echo.Context) error {
+	ctx := c.Request().Context()
+	sr, err := s.store.Series(ctx, c.Param("key"))
+	if err != nil {
+		return err
+	}
+	key := c.QueryParam("question")
+	if key == "" {
+		return queryError("question", "is required: the key of a numeric question of the series")
+	}
+	q, ok := sr.Template.Question(key)
+	if !ok {
+		return survey.Errorf(survey.NotFound, "series %s has no metric %q", sr.Key, key)
+	}
+	if q.Type != survey.Integer && q.Type != survey.Number && q.Type != survey.Percentage {
+		return queryError("question", q.Key+" is a "+string(q.Type)+" question; trends are of numbers")
+	}
+	from, to, err := trendRange(c, sr, s.now())
+	if err != nil {
+		return err
+	}
+	me := caller(c)
+	member := c.QueryParam("member")
+	switch {
+	case !me.IsSecretariat() && member == "":
+		member = me.Member
+	case !me.IsSecretariat() && member != me.Member:
+		return survey.Errorf(survey.Forbidden, "you may follow the values of your own member only")
+	case member != "":
+		if _, err := s.store.Member(ctx, member); err != nil {
+			return err
+		}
+	}
+	group := c.QueryParam("peer_group")
+	if group != "" {
+		if _, err := s.store.PeerGroup(ctx, group); err != nil {
+			return err
+		}
+	}
+	statuses := []survey.Status{survey.StatusPublished}
+	if me.IsSecretariat() {
+		statuses = append(statuses, survey.StatusOpen, survey.StatusClosed)
+	}
+	back := 1
+	if from.Monthly() {
+		back = 12
+	}
+	points, err := s.store.Trend(ctx, store.TrendQuery{Series: sr.Key, Question: q.Key, Member: member, PeerGroup: group,
+		From: from.Add(-back).String(), To: to.String(), Statuses: statuses})
+	if err != nil {
+		return err
+	}
+	published, err := s.store.Editions(ctx, sr.Key, []survey.Status{survey.StatusPublished})
+	if err != nil {
+		return err
+	}
+	out := trendResponse{Series: sr.Key, Question: q.Key, Member: optional(member), PeerGroup: optional(group),
+		From: from.String(), To: to.String(), Points: []trendItem{}}
+	if n := len(published); n > 0 {
+		out.LatestPublishedPeriod = &published[n-1].Period
+	}
+	for _, r := range results.Trend(me, group, points, from.String()) {
+		item := trendItem{Period: r.Period, SurveyID: r.SurveyID, N: r.N, Total: r.Total, Median: r.Median,
+			Suppressed: optional(r.Suppressed), TotalMoM: r.TotalMoM, TotalYoY: r.TotalYoY, MemberValue: r.Value,
+			MemberShare: r.Share, MemberMoM: r.ValueMoM, MemberYoY: r.ValueYoY}
+		out.Points = append(out.Points, item)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// maxTrendPeriods bounds one trend request: ten years of months.
+const maxTrendPeriods = 120
+
+// trendRange reads from and to: periods of the series, from not after to. By
+// default the two years (or five years) up to the current period.
+func trendRange(c echo.Context, sr survey.Series, now time.Time) (survey.Period, survey.Period, error) {
+	recur := sr.Recurrence
+	if recur == survey.RecurNone {
+		recur = survey.RecurYearly
+	}
+	to := recur.PeriodAt(now)
+	if v := c.QueryParam("to"); v != "" {
+		p, err := sr.CheckPeriod(v)
+		if err != nil {
+			return to, to, queryError("to", err.(*survey.Error).Fields[0].Reason)
+		}
+		to = p
+	}
+	from := to.Add(-23)
+	if !to.Monthly() {
+		from = to.Add(-4)
+	}
+	if v := c.QueryParam("from"); v != "" {
+		p, err := sr.CheckPeriod(v)
+		if err != nil {
+			return from, to, queryError("from", err.(*survey.Error).Fields[0].Reason)
+		}
+		from = p
+	}
+	switch {
+	case from.Monthly() != to.Monthly():
+		return from, to, queryError("from", "from and to must both be months or both be years")
+	case from.String() > to.String():
+		return from, to, queryError("from", "is after to ("+to.String()+")")
+	case periodsBetween(from, to) > maxTrendPeriods:
+		return from, to, queryError("from", "the range is longer than 120 periods")
+	}
+	return from, to, nil
+}
+
+func periodsBetween(from, to survey.Period) int {
+	if !from.Monthly() {
+		return to.Year - from.Year + 1
+	}
+	return (to.Year*12 + to.Month) - (from.Year*12 + from.Month) + 1
+}

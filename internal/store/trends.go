@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"gorm.io/gorm"
+
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
+
+// TrendQuery asks for one numeric question of a series over a range of periods.
+type TrendQuery struct {
+	Series    string
+	Question  string
+	Member    string // whose values to include; "" for none
+	PeerGroup string // "" for all respondents
+	From, To  string // periods, inclusive
+	Statuses  []survey.Status
+}
+
+// Trend computes, per edition of the series in the range, the respondents, total
+// and median of the question in SQL (the median by percentile_cont on PostgreSQL,
+// by one ordered pass on SQLite), and the member's value.
+func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, error) {
+	db := s.db.WithContext(ctx)
+	var editions []surveyRow
+	err := db.Where("series_key = ? AND period >= ? AND period <= ? AND status IN ?", q.Series, q.From, q.To, q.Statuses).
+		Order("period").Find(&editions).Error
+	if err != nil {
+		return nil, wrap(err, "list editions")
+	}
+	points := make([]survey.TrendPoint, len(editions))
+	byPeriod := make(map[string]*survey.TrendPoint, len(editions))
+	for i, e := range editions {
+		points[i] = survey.TrendPoint{Period: e.Period.String, SurveyID: e.ID, MinRespondents: e.MinRespondents}
+		byPeriod[e.Period.String] = &points[i]
+	}
+	if len(points) == 0 {
+		return points, nil
+	}
+	from := `FROM answers a JOIN responses r ON r.id = a.response_id JOIN surveys s ON s.id = a.survey_id
+		WHERE s.series_key = ? AND s.period >= ? AND s.period <= ? AND s.status IN ? AND a.question_key = ?
+		AND r.status = ? AND a.num_value IS NOT NULL`
+	args := []any{q.Series, q.From, q.To, q.Statuses, q.Question, survey.ResponseSubmitted}
+	scoped, scopedArgs := from, args
+	if q.PeerGroup != "" {
+		scoped += " AND r.member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?)"
+		scopedArgs = append(append([]any{}, args...), q.PeerGroup)
+	}
+	median := ""
+	if s.postgres {
+		median = ", percentile_cont(0.5) WITHIN GROUP (ORDER BY a.num_value) AS median"
+	}
+	var aggs []struct {
+		Period string
+		N      int
+		Total  float64
+		Median sql.NullFloat64
+	}
+	if err := db.Raw("SELECT s.period, COUNT(*) AS n, SUM(a.num_value) AS total"+median+" "+scoped+" GROUP BY s.period", scopedArgs...).
+		Scan(&aggs).Error; err != nil {
+		return nil, wrap(err, "aggregate trend")
+	}
+	for _, a := range aggs {
+		p := byPeriod[a.Period]
+		p.N, p.Total, p.Median = a.N, a.Total, a.Median.Float64
+	}
+	if !s.postgres {
+		if err := s.streamMedians(db, scoped, scopedArgs, byPeriod); err != nil {
+			return nil, wrap(err, "trend medians")
+		}
+	}
+	if q.Member != "" {
+		var values []struct {
+			Period   string
+			NumValue float64
+		}
+		if err := db.Raw("SELECT s.period, a.num_value "+from+" AND r.member_code = ?", append(args, q.Member)...).Scan(&values).Error; err != nil {
+			return nil, wrap(err, "read member's values")
+		}
+		for _, v := range values {
+			x := v.NumValue
+			byPeriod[v.Period].Value = &x
+		}
+	}
+	if q.PeerGroup == "" {
+		return points, nil
+	}
+	var overall []struct {
+		Period string
+		N      int
+	}
+	if err := db.Raw("SELECT s.period, COUNT(*) AS n "+from+" GROUP BY s.period", args...).Scan(&overall).Error; err != nil {
+		return nil, wrap(err, "count trend respondents")
+	}
+	for _, o := range overall {
+		byPeriod[o.Period].Overall = o.N
+	}
+	var overlaps []struct {
+		Period   string
+		GroupKey string
+		N        int
+		InBoth   int
+	}
+	err = db.Raw(`SELECT s.period, h.group_key, COUNT(*) AS n,
+			SUM(CASE WHEN r.member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?) THEN 1 ELSE 0 END) AS in_both
+		FROM answers a JOIN responses r ON r.id = a.response_id JOIN surveys s ON s.id = a.survey_id
+		JOIN peer_group_members h ON h.member_code = r.member_code
+		WHERE s.series_key = ? AND s.period >= ? AND s.period <= ? AND s.status IN ? AND a.question_key = ?
+		AND r.status = ? AND a.num_value IS NOT NULL
+		GROUP BY s.period, h.group_key`, append([]any{q.PeerGroup}, args...)...).Scan(&overlaps).Error
+	if err != nil {
+		return nil, wrap(err, "count trend overlaps")
+	}
+	for _, o := range overlaps {
+		p := byPeriod[o.Period]
+		p.Overlaps = append(p.Overlaps, survey.Overlap{Group: o.GroupKey, N: o.N, InBoth: o.InBoth})
+	}
+	return points, nil
+}
+
+// streamMedians reads each period's numbers once, in order: SQLite's median.
+func (s *Store) streamMedians(db *gorm.DB, scoped string, args []any, byPeriod map[string]*survey.TrendPoint) error {
+	rows, err := db.Raw("SELECT s.period, a.num_value "+scoped+" ORDER BY s.period, a.num_value", args...).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var current string
+	var m *survey.Quantile
+	for rows.Next() {
+		var period string
+		var v float64
+		if err := rows.Scan(&period, &v); err != nil {
+			return err
+		}
+		if period != current {
+			if m != nil {
+				byPeriod[current].Median = m.Value()
+			}
+			current, m = period, survey.NewQuantile(0.5, byPeriod[period].N)
+		}
+		m.Add(v)
+	}
+	if m != nil {
+		byPeriod[current].Median = m.Value()
+	}
+	return rows.Err()
+}
