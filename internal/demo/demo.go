@@ -113,8 +113,12 @@ func Load(ctx context.Context, st *store.Store, out io.Writer, baseURL string) (
 	if err := loadSurveys(ctx, st, members, users[0]); err != nil {
 		return false, err
 	}
+	if err := loadStats(ctx, st, members, users[0]); err != nil {
+		return false, err
+	}
 	fmt.Fprintln(out, "Demo loaded: members from members.csv; peer groups eu-eea, nordics and large;")
-	fmt.Fprintln(out, "the DNSSEC questionnaire published (2025) and open (2026), with synthetic answers, and a suspensions draft.")
+	fmt.Fprintln(out, "the DNSSEC questionnaire published (2025) and open (2026), and a suspensions draft; 24 published")
+	fmt.Fprintln(out, "months of monthly-stats. All answers and figures of the demo are synthetic.")
 	fmt.Fprintln(out, "Demo tokens, shown this once:")
 	for k, u := range users {
 		fmt.Fprintf(out, "  %-12s %-28s %s\n", u.Role, u.Email, secrets[k])

@@ -79,6 +79,10 @@ func TestLoadOnceIntoAnEmptyDatabase(t *testing.T) {
 			t.Fatalf("suspensions drafts: %d, %v", len(drafts), err)
 		}
 
+		editions, err := st.Editions(ctx, "monthly-stats", []survey.Status{survey.StatusPublished})
+		if err != nil || len(editions) != 24 {
+			t.Fatalf("%d published months of statistics, %v; want 24", len(editions), err)
+		}
 		out.Reset()
 		loaded, err = demo.Load(ctx, st, &out, "http://127.0.0.1:8080")
 		if err != nil || loaded || out.Len() != 0 {
