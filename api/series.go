@@ -215,15 +215,12 @@ func (s *Server) seriesTrends(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	published, err := s.store.Editions(ctx, sr.Key, []survey.Status{survey.StatusPublished})
+	latest, err := s.store.LatestPublished(ctx, sr.Key)
 	if err != nil {
 		return err
 	}
 	out := trendResponse{Series: sr.Key, Question: q.Key, Member: optional(member), PeerGroup: optional(group),
-		From: from.String(), To: to.String(), Points: []trendItem{}}
-	if n := len(published); n > 0 {
-		out.LatestPublishedPeriod = &published[n-1].Period
-	}
+		From: from.String(), To: to.String(), LatestPublishedPeriod: optional(latest), Points: []trendItem{}}
 	for _, r := range results.Trend(me, group, points, from.String()) {
 		item := trendItem{Period: r.Period, SurveyID: r.SurveyID, N: r.N, Total: r.Total, Median: r.Median,
 			Suppressed: optional(r.Suppressed), TotalMoM: r.TotalMoM, TotalYoY: r.TotalYoY, MemberValue: r.Value,

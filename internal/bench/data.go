@@ -146,6 +146,9 @@ func seed(ctx context.Context, pool *pgxpool.Pool, surveyID string, n, extra int
 		[]string{"code", "name", "country", "membership", "active", "created_at", "updated_at"}, pgx.CopyFromRows(members)); err != nil {
 		return fmt.Errorf("seed members: %w", err)
 	}
+	if surveyID == "" {
+		return nil // members only
+	}
 	const chunk = 2000
 	for from := 0; from < n; from += chunk {
 		var responses, answers, options [][]any

@@ -43,6 +43,7 @@ type latency struct{ P50, P95 time.Duration }
 type report struct {
 	Sizes              []sizeResult
 	WriteResponses     int // size of the database the writes went into
+	Trends             trendResult
 	Saves              int
 	Clients            int
 	SavesPerSecond     float64
@@ -78,6 +79,10 @@ func run(ctx context.Context, cfg config, out io.Writer) (report, error) {
 		if err := runSize(ctx, cfg, admin, pg.URL, bin, n, writes, &rep); err != nil {
 			return rep, fmt.Errorf("%d responses: %w", n, err)
 		}
+	}
+	fmt.Fprintf(out, "bench: trends over %d members × %d months × %d metrics...\n", trendMembers, trendMonths, trendMetrics)
+	if rep.Trends, err = runTrends(ctx, cfg, admin, pg.URL, bin); err != nil {
+		return rep, fmt.Errorf("trends: %w", err)
 	}
 	rep.Finished = time.Now()
 	table := render(rep)

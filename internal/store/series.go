@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -146,11 +147,19 @@ type Edition struct {
 	Deadline *time.Time
 }
 
+// LatestPublished returns the latest published period of the series, "" if none.
+func (s *Store) LatestPublished(ctx context.Context, key string) (string, error) {
+	var period sql.NullString
+	err := s.db.WithContext(ctx).Model(&surveyRow{}).Select("MAX(period)").
+		Where("series_key = ? AND status = ?", key, survey.StatusPublished).Scan(&period).Error
+	return period.String, wrap(err, "find the latest published period")
+}
+
 // Editions returns the editions of a series that carry a period, oldest first;
 // statuses narrows them (nil for all).
 func (s *Store) Editions(ctx context.Context, key string, statuses []survey.Status) ([]Edition, error) {
 	var rows []surveyRow
-	q := s.db.WithContext(ctx).Where("series_key = ? AND period IS NOT NULL", key).Order("period")
+	q := s.db.WithContext(ctx).Select("id, period, status, deadline").Where("series_key = ? AND period IS NOT NULL", key).Order("period")
 	if statuses != nil {
 		q = q.Where("status IN ?", statuses)
 	}

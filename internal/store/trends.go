@@ -24,9 +24,14 @@ type TrendQuery struct {
 // by one ordered pass on SQLite), and the member's value.
 func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, error) {
 	db := s.db.WithContext(ctx)
-	var editions []surveyRow
-	err := db.Where("series_key = ? AND period >= ? AND period <= ? AND status IN ?", q.Series, q.From, q.To, q.Statuses).
-		Order("period").Find(&editions).Error
+	var editions []struct {
+		ID             string
+		Period         sql.NullString
+		MinRespondents int
+	}
+	err := db.Model(&surveyRow{}).Select("id, period, min_respondents").
+		Where("series_key = ? AND period >= ? AND period <= ? AND status IN ?", q.Series, q.From, q.To, q.Statuses).
+		Order("period").Scan(&editions).Error
 	if err != nil {
 		return nil, wrap(err, "list editions")
 	}
