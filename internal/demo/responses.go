@@ -36,7 +36,7 @@ func (d *dice) pick(keys ...string) string { return keys[int(d.float()*float64(l
 // the given year. Larger registries in the EU tend to have signed longer.
 func dnssecAnswers(m Member, year int) map[string]any {
 	d := newDice(m.Code, fmt.Sprint(year))
-	signed := m.Code != "cn" && d.float() < 0.93
+	signed := m.Code != "cn" && (m.EUEEA || d.float() < 0.85)
 	a := map[string]any{"zone_signed": signed}
 	if !signed {
 		a["signed_share"] = 0.0

@@ -176,7 +176,7 @@ func (s *Store) Editions(ctx context.Context, key string, statuses []survey.Stat
 // CreateEdition makes and opens the edition of the period from the series'
 // template. An edition of that period that exists already is a Conflict. The
 // deadline follows the schedule, or, when that has passed, the series' number of
-// days from now.
+// days from now (see survey.Series.OpeningTime).
 func (s *Store) CreateEdition(ctx context.Context, key, period, by string) (survey.Survey, error) {
 	var out survey.Survey
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -196,11 +196,7 @@ func (s *Store) CreateEdition(ctx context.Context, key, period, by string) (surv
 		if err != nil {
 			return err
 		}
-		opens := sr.OpensAt(p)
-		if now := s.Now(); !sr.OpensAt(p).AddDate(0, 0, sr.DeadlineDays).After(now) {
-			opens = now
-		}
-		out, err = s.openEdition(tx, sr, p, opens, by)
+		out, err = s.openEdition(tx, sr, p, by)
 		return err
 	})
 	if err != nil {
@@ -212,7 +208,7 @@ func (s *Store) CreateEdition(ctx context.Context, key, period, by string) (surv
 // openEdition inserts the open edition of period p, once: a lock on the series
 // serialises makers on PostgreSQL (SQLite has one writer), and the unique index on
 // (series, period) is the last word.
-func (s *Store) openEdition(tx *gorm.DB, sr survey.Series, p survey.Period, opens time.Time, by string) (survey.Survey, error) {
+func (s *Store) openEdition(tx *gorm.DB, sr survey.Series, p survey.Period, by string) (survey.Survey, error) {
 	if s.postgres {
 		h := fnv.New64a()
 		h.Write([]byte("series:" + sr.Key))
@@ -227,8 +223,8 @@ func (s *Store) openEdition(tx *gorm.DB, sr survey.Series, p survey.Period, open
 	if n > 0 {
 		return survey.Survey{}, survey.Errorf(survey.Conflict, "series %s has an edition for %s already", sr.Key, p)
 	}
-	e := sr.Edition(p, opens)
 	now := s.Now()
+	e := sr.Edition(p, sr.OpeningTime(p, now))
 	e.ID, e.Status, e.CreatedBy, e.CreatedAt, e.UpdatedAt = s.newID("srv"), survey.StatusOpen, by, now, now
 	if err := s.checkSurvey(tx, e); err != nil {
 		return survey.Survey{}, err
@@ -270,7 +266,7 @@ func (s *Store) OpenDueEditions(ctx context.Context) ([]survey.Survey, error) {
 		var e survey.Survey
 		err = s.tx(ctx, func(tx *gorm.DB) error {
 			var err error
-			e, err = s.openEdition(tx, sr, p, sr.OpensAt(p), row.CreatedBy)
+			e, err = s.openEdition(tx, sr, p, row.CreatedBy)
 			return err
 		})
 		switch {

@@ -119,6 +119,17 @@ func (s Series) CheckPeriod(period string) (Period, error) {
 // OpensAt is when the edition of period p opens.
 func (s Series) OpensAt(p Period) time.Time { return p.Start().AddDate(0, 0, s.OpenDay-1) }
 
+// OpeningTime is the time the deadline of p's edition counts from when it is made
+// at now: its opening day, or now when that day is so far past that the deadline
+// would have passed too (an edition made late still gets its full time).
+func (s Series) OpeningTime(p Period, now time.Time) time.Time {
+	opens := s.OpensAt(p)
+	if !opens.AddDate(0, 0, s.DeadlineDays).After(now) {
+		return now
+	}
+	return opens
+}
+
 // Edition returns the edition of period p, made from the template: open at
 // opensAt, due DeadlineDays later.
 func (s Series) Edition(p Period, opensAt time.Time) Survey {
