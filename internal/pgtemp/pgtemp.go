@@ -44,7 +44,7 @@ func Start(opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
@@ -115,7 +115,8 @@ func chownToPostgres(dir string) error {
 	return os.Chown(dir, uid, gid)
 }
 
-func freePort() (int, error) {
+// FreePort returns a port of 127.0.0.1 that nothing listens on now.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
