@@ -130,9 +130,25 @@ func (s *Server) surveyResults(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if !found {
+		var prevOwn survey.Response
+		if found && !me.IsSecretariat() {
+			// The previous edition's results are compared only where the caller could read them.
+			addressed, err := s.store.Addressed(ctx, prev, me.Member)
+			if err != nil {
+				return err
+			}
+			if prevOwn, err = s.store.Response(ctx, prev, me.Member); err != nil {
+				return err
+			}
+			if !addressed || results.CheckAccess(prev, me, prevOwn.Status == survey.ResponseSubmitted) != nil {
+				notes = append(notes, "the results of the previous edition are not available to your member")
+				found = false
+			}
+		}
+		if !found && len(notes) == 0 {
 			notes = append(notes, "there is no earlier edition of this series to compare with")
-		} else {
+		}
+		if found {
 			p := results.Input{Survey: prev, Viewer: me, PeerGroup: group, Only: only}
 			if err := s.gather(ctx, &p, survey.Response{}); err != nil {
 				return err

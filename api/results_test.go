@@ -127,13 +127,18 @@ func TestResultsByHand(t *testing.T) {
 				t.Errorf("size %s = %v, want %v", field, got, want)
 			}
 		}
-		// Edges 10..100 in ten bins of 9: one value in each of the first five, 100 in the last.
+		// Edges widened by a twentieth of the span and rounded, 5..105, in ten bins of 10:
+		// one value in each of the first five, 100 in the last.
 		var counts []int
 		for _, b := range num["histogram"].([]any) {
 			counts = append(counts, int(b.(map[string]any)["count"].(float64)))
 		}
 		if fmt.Sprint(counts) != "[1 1 1 1 1 0 0 0 0 1]" {
 			t.Errorf("size histogram %v", counts)
+		}
+		bins := num["histogram"].([]any)
+		if from, to := bins[0].(map[string]any)["from"], bins[9].(map[string]any)["to"]; from != 5.0 || to != 105.0 {
+			t.Errorf("histogram edges %v..%v, want 5..105", from, to)
 		}
 		// ma answered 10, the smallest: half of itself below, of six.
 		if got := size["own"].(map[string]any)["percentile_rank"].(float64); math.Abs(got-8.333333) > 1e-9 {
@@ -209,6 +214,8 @@ func TestResultsAccessAndComparison(t *testing.T) {
 			{name: "a member that did not respond", as: "mg", method: "GET", path: "/v1/surveys/{{second}}/results", status: 403},
 			{name: "allow non-respondents", as: "admin", method: "PATCH", path: "/v1/surveys/{{second}}", body: `{"results_policy":{"respondents_only":false}}`, status: 200},
 			{name: "now it may look", as: "mg", method: "GET", path: "/v1/surveys/{{second}}/results", status: 200},
+			{name: "but not at the previous edition, which it did not answer", as: "mg", method: "GET", path: "/v1/surveys/{{second}}/results?compare=previous", status: 200,
+				want: map[string]any{"comparison": nil, "notes.0": "the results of the previous edition are not available to your member"}},
 		})
 		// Before publication: the secretariat sees live results, members do not.
 		r := h.do("admin", "POST", "/v1/surveys", fmt.Sprintf(statsSurvey, "2027"))

@@ -277,15 +277,17 @@ func (s *Store) histograms(db *gorm.DB, sc Scope, out map[string]*survey.Stats) 
 	return nil
 }
 
-// niceRange widens [lo, hi] to edges that are round numbers, one tenth of a power
-// of ten apart at most, and never empty.
+// niceRange widens [lo, hi] by a twentieth of the span on each side and rounds
+// the edges outwards, so that they are round numbers and fall short of the
+// smallest and largest answer by a margin: neither can be read off exactly.
 func niceRange(lo, hi float64) (float64, float64) {
 	span := hi - lo
 	if span <= 0 {
 		span = math.Max(math.Abs(lo), 1)
 	}
 	step := math.Pow(10, math.Floor(math.Log10(span))-1)
-	nlo, nhi := math.Floor(lo/step)*step, math.Ceil(hi/step)*step
+	margin := math.Max(span/20, step)
+	nlo, nhi := math.Floor((lo-margin)/step)*step, math.Ceil((hi+margin)/step)*step
 	if nhi <= nlo {
 		nhi = nlo + step*histogramBins
 	}
