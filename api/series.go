@@ -185,6 +185,16 @@ func (s *Server) seriesTrends(c echo.Context) error {
 		return err
 	}
 	me := caller(c)
+	if !me.IsSecretariat() {
+		// A series is read like its editions: by the members it is addressed to.
+		in, err := s.store.AudienceIncludes(ctx, sr.Template.Audience, me.Member)
+		if err != nil {
+			return err
+		}
+		if !in {
+			return survey.Errorf(survey.NotFound, "no series has the key %q", sr.Key)
+		}
+	}
 	member := c.QueryParam("member")
 	switch {
 	case !me.IsSecretariat() && member == "":

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tldcouncil/surveyd/internal/dbtest"
@@ -153,6 +154,14 @@ func TestTrendConfidentiality(t *testing.T) {
 			{name: "the secretariat sees it all", as: "admin", method: "GET", path: "/v1/series/monthly-stats/trends?question=domains&from=2026-10&to=2026-10&peer_group=four", status: 200,
 				want: map[string]any{"points.0.n": 4, "points.0.total": 1000}},
 			{name: "an unknown peer group", as: "ma", method: "GET", path: "/v1/series/monthly-stats/trends?question=domains&peer_group=atlantis", status: 404},
+			{name: "a member that did not submit a period sees none of it", as: "mc", method: "GET", path: "/v1/series/monthly-stats/trends?question=domains&from=2026-09&to=2026-10", status: 200,
+				want: map[string]any{"points.0.suppressed": "this period's results are for the members that submitted, and yours did not",
+					"points.0.n": nil, "points.1.n": 6, "points.1.member_value": 300}},
+			{name: "a series for one group", as: "admin", method: "POST", path: "/v1/series",
+				body: strings.Replace(strings.Replace(monthlyStats, `"monthly-stats"`, `"group-stats"`, 1), `"topics": ["statistics"],`, `"topics": ["statistics"], "audience": {"peer_group": "four"},`, 1), status: 201},
+			{name: "is not there for a member outside it", as: "mf", method: "GET", path: "/v1/series/group-stats/trends?question=domains", status: 404},
+			{name: "but is for one inside", as: "ma", method: "GET", path: "/v1/series/group-stats/trends?question=domains", status: 200},
+			{name: "and its group cannot be deleted", as: "admin", method: "DELETE", path: "/v1/peer-groups/four", status: 409},
 		})
 	})
 }

@@ -26,7 +26,11 @@ func Trend(viewer survey.User, group string, points []survey.TrendPoint, from st
 	var rows []TrendRow
 	for _, p := range points {
 		r := TrendRow{Period: p.Period, SurveyID: p.SurveyID, Value: p.Value}
-		if !viewer.IsSecretariat() {
+		switch {
+		case viewer.IsSecretariat():
+		case p.RespondentsOnly && !p.MemberSubmitted:
+			r.Suppressed = "this period's results are for the members that submitted, and yours did not"
+		default:
 			r.Suppressed = Disclosure(p.MinRespondents, p.N, group, p.Overall, p.Overlaps)
 		}
 		if r.Suppressed == "" {

@@ -30,7 +30,7 @@ func (s *Store) SetExtension(ctx context.Context, surveyID, member string, deadl
 	deadline = deadline.UTC().Round(time.Microsecond)
 	row := extensionRow{SurveyID: surveyID, MemberCode: member, Deadline: deadline, GrantedBy: by, GrantedAt: now}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		sv, err := s.loadSurvey(tx, surveyID, false)
+		sv, err := s.loadSurvey(tx, surveyID, shareLock)
 		if err != nil {
 			return err
 		}

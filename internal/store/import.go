@@ -34,7 +34,7 @@ var errDryRun = errors.New("dry run")
 func (s *Store) Import(ctx context.Context, surveyID string, rows []ImportRow, submit, dryRun bool, by survey.User) (ImportResult, error) {
 	res := ImportResult{Rows: len(rows)}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		sv, err := s.loadSurvey(tx, surveyID, false)
+		sv, err := s.loadSurvey(tx, surveyID, shareLock)
 		if err != nil {
 			return err
 		}

@@ -175,6 +175,9 @@ var migrations = []migration{
 		// One edition per period of a series, however many processes try to make it.
 		`CREATE UNIQUE INDEX surveys_series_period ON surveys (series_key, period)`,
 	}},
+	{5, "series audience", []string{
+		`ALTER TABLE series ADD COLUMN audience_group TEXT REFERENCES peer_groups (key)`,
+	}},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises migrations of

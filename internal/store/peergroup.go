@@ -172,7 +172,7 @@ func (s *Store) withMembers(ctx context.Context, rows []peerGroupRow) ([]survey.
 func (s *Store) DeletePeerGroup(ctx context.Context, key string) error {
 	res := s.db.WithContext(ctx).Where("key = ?", key).Delete(&peerGroupRow{})
 	if isForeignKey(res.Error) {
-		return survey.Errorf(survey.Conflict, "peer group %q is the audience of a survey; it cannot be deleted", key)
+		return survey.Errorf(survey.Conflict, "peer group %q is the audience of a survey or series; it cannot be deleted", key)
 	}
 	if res.Error != nil {
 		return wrap(res.Error, "delete peer group")

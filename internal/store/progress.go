@@ -9,7 +9,7 @@ import (
 )
 
 // Progress returns where each member of the survey's audience stands, ordered by
-// member code, in five queries however large the audience.
+// member code, in a fixed number of queries however large the audience.
 func (s *Store) Progress(ctx context.Context, sv survey.Survey) ([]survey.MemberProgress, error) {
 	db := s.db.WithContext(ctx)
 	var members []memberRow

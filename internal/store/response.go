@@ -79,7 +79,7 @@ func (extensionRow) TableName() string { return "deadline_extensions" }
 type Write struct {
 	SurveyID string
 	Member   string
-	Answers  map[string]any // as decoded from JSON with UseNumber; nil values clear
+	Answers  map[string]any // as decoded from JSON (see survey.Question.ParseAnswer); nil values clear
 	IfMatch  *int           // the version the writer saw; nil to write over any
 	By       survey.User
 }
@@ -182,7 +182,7 @@ func (s *Store) Submit(ctx context.Context, w Write) (survey.Response, error) {
 func (s *Store) write(ctx context.Context, w Write, submit bool) (survey.Response, error) {
 	var out survey.Response
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		sv, err := s.loadSurvey(tx, w.SurveyID, false)
+		sv, err := s.loadSurvey(tx, w.SurveyID, shareLock)
 		if err != nil {
 			return err
 		}
@@ -403,7 +403,7 @@ func encodeValue(v *survey.Value, t survey.QuestionType) (*string, error) {
 func (s *Store) Withdraw(ctx context.Context, w Write) (survey.Response, error) {
 	var out survey.Response
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		sv, err := s.loadSurvey(tx, w.SurveyID, false)
+		sv, err := s.loadSurvey(tx, w.SurveyID, shareLock)
 		if err != nil {
 			return err
 		}

@@ -322,14 +322,6 @@ func (s *Store) Ranks(ctx context.Context, sc Scope, responseID string) (map[str
 	return out, nil
 }
 
-// Overlap is, for one question, how many respondents each peer group has, and how
-// many of them are also in the group being filtered on.
-type Overlap struct {
-	Group  string
-	N      int // respondents in Group
-	InBoth int // of those, also in the filtered group
-}
-
 // Overlaps returns per question the respondent counts of every peer group and
 // their overlap with the group filtered on: what the differencing rule needs.
 func (s *Store) Overlaps(ctx context.Context, surveyID, group string) (map[string][]survey.Overlap, error) {

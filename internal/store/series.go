@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"time"
@@ -24,6 +25,9 @@ type seriesRow struct {
 	CreatedBy    string
 	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt    time.Time `gorm:"autoUpdateTime:false"`
+	// AudienceGroup repeats the template's audience, so that the peer group
+	// cannot be deleted while a series still addresses it.
+	AudienceGroup sql.NullString
 }
 
 func (seriesRow) TableName() string { return "series" }
@@ -45,7 +49,8 @@ func seriesToRow(s survey.Series, by string) (seriesRow, error) {
 		return seriesRow{}, fmt.Errorf("encode template: %w", err)
 	}
 	return seriesRow{Key: s.Key, Title: s.Title, Description: s.Description, Recurrence: string(s.Recurrence), Template: string(doc),
-		OpenDay: s.OpenDay, DeadlineDays: s.DeadlineDays, CreatedBy: by, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}, nil
+		OpenDay: s.OpenDay, DeadlineDays: s.DeadlineDays, CreatedBy: by, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+		AudienceGroup: nullString(t.Audience)}, nil
 }
 
 func seriesFromRow(r seriesRow) (survey.Series, error) {
@@ -253,11 +258,13 @@ func (s *Store) OpenDueEditions(ctx context.Context) ([]survey.Survey, error) {
 		return nil, wrap(err, "list recurring series")
 	}
 	var opened []survey.Survey
+	var failed []error // one broken series must not stop the others
 	now := s.Now()
 	for _, row := range rows {
 		sr, err := seriesFromRow(row)
 		if err != nil {
-			return opened, err
+			failed = append(failed, err)
+			continue
 		}
 		p := sr.Recurrence.PeriodAt(now)
 		if now.Before(sr.OpensAt(p)) {
@@ -272,10 +279,10 @@ func (s *Store) OpenDueEditions(ctx context.Context) ([]survey.Survey, error) {
 		switch {
 		case survey.ErrorCode(err) == survey.Conflict: // made already, by us or another process
 		case err != nil:
-			return opened, wrap(err, "open edition of "+sr.Key)
+			failed = append(failed, wrap(prefixFields(err, "template."), "open edition of "+sr.Key))
 		default:
 			opened = append(opened, e)
 		}
 	}
-	return opened, nil
+	return opened, errors.Join(failed...)
 }

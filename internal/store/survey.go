@@ -147,16 +147,23 @@ func (s *Store) saveTopics(tx *gorm.DB, id string, topics []string) error {
 
 // Survey returns the survey with the id, with its topics and transitions.
 func (s *Store) Survey(ctx context.Context, id string) (survey.Survey, error) {
-	sv, err := s.loadSurvey(s.db.WithContext(ctx), id, false)
+	sv, err := s.loadSurvey(s.db.WithContext(ctx), id, noLock)
 	return sv, wrap(err, "read survey")
 }
 
-// loadSurvey reads a survey in three queries; lock holds its row until the end of
-// the transaction on PostgreSQL (SQLite has one writer anyway).
-func (s *Store) loadSurvey(tx *gorm.DB, id string, lock bool) (survey.Survey, error) {
+// How loadSurvey locks the survey's row until the end of the transaction on
+// PostgreSQL (SQLite has one writer anyway).
+const (
+	noLock    = ""
+	shareLock = "SHARE"  // answering: many at once, but not while the survey changes
+	writeLock = "UPDATE" // changing the survey
+)
+
+// loadSurvey reads a survey in three queries, locking its row as asked.
+func (s *Store) loadSurvey(tx *gorm.DB, id string, lock string) (survey.Survey, error) {
 	q := tx
-	if lock && s.postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	if lock != noLock && s.postgres {
+		q = q.Clauses(clause.Locking{Strength: lock})
 	}
 	var row surveyRow
 	err := q.Where("id = ?", id).Take(&row).Error
@@ -257,8 +264,23 @@ func (s *Store) Addressed(ctx context.Context, sv survey.Survey, member string) 
 }
 
 func (s *Store) addressed(tx *gorm.DB, sv survey.Survey, member string) (bool, error) {
+	return s.audienceIncludes(tx, sv.Audience, member)
+}
+
+// AudienceIncludes reports whether an audience (a peer group key, or "" for all
+// active members) includes the member: it must be active, and in the group.
+func (s *Store) AudienceIncludes(ctx context.Context, group, member string) (bool, error) {
+	ok, err := s.audienceIncludes(s.db.WithContext(ctx), group, member)
+	return ok, wrap(err, "read audience")
+}
+
+func (s *Store) audienceIncludes(tx *gorm.DB, group, member string) (bool, error) {
 	var n int64
-	err := tx.Model(&surveyRow{}).Where("id = ?", sv.ID).Where(addressedTo(tx, member)).Count(&n).Error
+	q := tx.Model(&memberRow{}).Where("code = ? AND active = ?", member, true)
+	if group != "" {
+		q = q.Where("code IN (?)", tx.Model(&peerGroupMemberRow{}).Select("member_code").Where("group_key = ?", group))
+	}
+	err := q.Count(&n).Error
 	return n > 0, err
 }
 
@@ -267,7 +289,7 @@ func (s *Store) addressed(tx *gorm.DB, sv survey.Survey, member string) (bool, e
 func (s *Store) EditSurvey(ctx context.Context, id string, edit func(survey.Survey) survey.Survey) (survey.Survey, error) {
 	var out survey.Survey
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		cur, err := s.loadSurvey(tx, id, true)
+		cur, err := s.loadSurvey(tx, id, writeLock)
 		if err != nil {
 			return err
 		}
@@ -302,7 +324,7 @@ func (s *Store) EditSurvey(ctx context.Context, id string, edit func(survey.Surv
 // DeleteSurvey removes a draft survey.
 func (s *Store) DeleteSurvey(ctx context.Context, id string) error {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		cur, err := s.loadSurvey(tx, id, true)
+		cur, err := s.loadSurvey(tx, id, writeLock)
 		if err != nil {
 			return err
 		}
@@ -319,7 +341,7 @@ func (s *Store) DeleteSurvey(ctx context.Context, id string) error {
 func (s *Store) TransitionSurvey(ctx context.Context, id string, to survey.Status, by string) (survey.Survey, error) {
 	var out survey.Survey
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		cur, err := s.loadSurvey(tx, id, true)
+		cur, err := s.loadSurvey(tx, id, writeLock)
 		if err != nil {
 			return err
 		}
@@ -354,7 +376,7 @@ func (s *Store) TransitionSurvey(ctx context.Context, id string, to survey.Statu
 func (s *Store) CloneSurvey(ctx context.Context, id string, edition, title, by string) (survey.Survey, error) {
 	var out survey.Survey
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		cur, err := s.loadSurvey(tx, id, false)
+		cur, err := s.loadSurvey(tx, id, noLock)
 		if err != nil {
 			return err
 		}

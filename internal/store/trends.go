@@ -25,11 +25,12 @@ type TrendQuery struct {
 func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, error) {
 	db := s.db.WithContext(ctx)
 	var editions []struct {
-		ID             string
-		Period         sql.NullString
-		MinRespondents int
+		ID              string
+		Period          sql.NullString
+		MinRespondents  int
+		RespondentsOnly bool
 	}
-	err := db.Model(&surveyRow{}).Select("id, period, min_respondents").
+	err := db.Model(&surveyRow{}).Select("id, period, min_respondents, respondents_only").
 		Where("series_key = ? AND period >= ? AND period <= ? AND status IN ?", q.Series, q.From, q.To, q.Statuses).
 		Order("period").Scan(&editions).Error
 	if err != nil {
@@ -38,7 +39,8 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 	points := make([]survey.TrendPoint, len(editions))
 	byPeriod := make(map[string]*survey.TrendPoint, len(editions))
 	for i, e := range editions {
-		points[i] = survey.TrendPoint{Period: e.Period.String, SurveyID: e.ID, MinRespondents: e.MinRespondents}
+		points[i] = survey.TrendPoint{Period: e.Period.String, SurveyID: e.ID, MinRespondents: e.MinRespondents,
+			RespondentsOnly: e.RespondentsOnly}
 		byPeriod[e.Period.String] = &points[i]
 	}
 	if len(points) == 0 {
@@ -87,6 +89,16 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 		for _, v := range values {
 			x := v.NumValue
 			byPeriod[v.Period].Value = &x
+		}
+		var submitted []string
+		err := db.Raw(`SELECT s.period FROM responses r JOIN surveys s ON s.id = r.survey_id
+			WHERE s.series_key = ? AND s.period >= ? AND s.period <= ? AND s.status IN ? AND r.member_code = ? AND r.status = ?`,
+			q.Series, q.From, q.To, q.Statuses, q.Member, survey.ResponseSubmitted).Scan(&submitted).Error
+		if err != nil {
+			return nil, wrap(err, "read member's submissions")
+		}
+		for _, p := range submitted {
+			byPeriod[p].MemberSubmitted = true
 		}
 	}
 	if q.PeerGroup == "" {

@@ -47,9 +47,9 @@ func (v Value) JSON(t QuestionType) any {
 	return nil
 }
 
-// ParseAnswer checks raw, a value as decoded from JSON with UseNumber (bool,
-// json.Number, string, []any), against q and returns it typed, or the reason it
-// does not fit.
+// ParseAnswer checks raw, a value as decoded from JSON (bool, float64 or
+// json.Number, string, []any; numbers of CSV cells arrive as json.Number), against
+// q and returns it typed, or the reason it does not fit.
 func (q Question) ParseAnswer(raw any) (Value, string) {
 	switch q.Type {
 	case Boolean:

@@ -151,8 +151,8 @@ func (s Survey) CheckWritable(now time.Time, extension *time.Time) error {
 }
 
 // ApplyAnswers returns current with patch applied: each key of patch is a question
-// of s, each value (as decoded from JSON with UseNumber) fits its question or is nil
-// to clear the answer. Every bad key and value is reported in one Invalid error and
+// of s, and each value (as ParseAnswer takes it) fits its question, or is nil to
+// clear the answer. Every bad key and value is reported in one Invalid error and
 // nothing is applied. Answers to questions that the new answers hide are removed.
 // The changes list every answer that differs, in survey order; an unchanged value
 // is no change.

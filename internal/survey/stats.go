@@ -89,4 +89,8 @@ type TrendPoint struct {
 	Overall        int // respondents without the peer group filter (only with one)
 	Overlaps       []Overlap
 	Value          *float64 // the member's, when asked for
+	// For the member asked for: whether it submitted this period, which matters
+	// when the edition shows results to respondents only.
+	RespondentsOnly bool
+	MemberSubmitted bool
 }
