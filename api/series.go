@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -231,7 +232,15 @@ func (s *Server) seriesTrends(c echo.Context) error {
 	}
 	out := trendResponse{Series: sr.Key, Question: q.Key, Member: optional(member), PeerGroup: optional(group),
 		From: from.String(), To: to.String(), LatestPublishedPeriod: optional(latest), Points: []trendItem{}}
-	for _, r := range results.Trend(me, group, points, from.String()) {
+	inScope := member != ""
+	if member != "" && group != "" {
+		g, err := s.store.PeerGroup(ctx, group)
+		if err != nil {
+			return err
+		}
+		inScope = slices.Contains(g.Members, member)
+	}
+	for _, r := range results.Trend(me, group, points, from.String(), inScope) {
 		item := trendItem{Period: r.Period, SurveyID: r.SurveyID, N: r.N, Total: r.Total, Median: r.Median,
 			Suppressed: optional(r.Suppressed), TotalMoM: r.TotalMoM, TotalYoY: r.TotalYoY, MemberValue: r.Value,
 			MemberShare: r.Share, MemberMoM: r.ValueMoM, MemberYoY: r.ValueYoY}

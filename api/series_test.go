@@ -165,3 +165,30 @@ func TestTrendConfidentiality(t *testing.T) {
 		})
 	})
 }
+
+// TestTrendsKeepToTheKindOfPeriod: a series without recurrence may have editions
+// of months and of years; a trend over years shows years only.
+func TestTrendsKeepToTheKindOfPeriod(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		h := newHarness(t, db)
+		withRegistries(h, "ma", "mb", "mc")
+		body := strings.Replace(strings.Replace(monthlyStats, `"monthly-stats"`, `"adhoc"`, 1), `"recurrence": "monthly"`, `"recurrence": "none"`, 1)
+		h.run([]step{
+			{name: "series", as: "admin", method: "POST", path: "/v1/series", body: body, status: 201},
+			{name: "a year", as: "admin", method: "POST", path: "/v1/series/adhoc/editions", body: `{"period":"2025"}`, status: 201, save: map[string]string{"year": "id"}},
+			{name: "a month", as: "admin", method: "POST", path: "/v1/series/adhoc/editions", body: `{"period":"2025-06"}`, status: 201, save: map[string]string{"month": "id"}},
+			{name: "answer the year", as: "admin", method: "PATCH", path: "/v1/surveys/{{year}}/responses/ma", body: `{"answers":{"domains":10}}`, status: 200},
+			{name: "answer the month", as: "admin", method: "PATCH", path: "/v1/surveys/{{month}}/responses/ma", body: `{"answers":{"domains":20}}`, status: 200},
+			{name: "submit the month", as: "admin", method: "POST", path: "/v1/surveys/{{month}}/responses/ma/submit", status: 200},
+			{name: "years only", as: "admin", method: "GET", path: "/v1/series/adhoc/trends?question=domains&from=2024&to=2026", status: 200,
+				want: map[string]any{"points.0.period": "2025", "points.0.n": 0, "points.0.total": nil, "points.0.median": nil},
+				check: func(t *testing.T, h *harness, r response) {
+					if n := len(r.json(t)["points"].([]any)); n != 1 {
+						t.Fatalf("%d points, want the year alone: %s", n, r.body)
+					}
+				}},
+			{name: "months only", as: "admin", method: "GET", path: "/v1/series/adhoc/trends?question=domains&from=2025-01&to=2025-12&member=ma", status: 200,
+				want: map[string]any{"points.0.period": "2025-06", "points.0.total": 20, "points.0.member_value": 20}},
+		})
+	})
+}

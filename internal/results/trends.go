@@ -20,8 +20,10 @@ type TrendRow struct {
 
 // Trend applies the confidentiality rules period by period, and computes shares
 // and growth. points cover from a year before the first period to show, so that
-// every shown period has its comparisons; rows start at from.
-func Trend(viewer survey.User, group string, points []survey.TrendPoint, from string) []TrendRow {
+// every shown period has its comparisons; rows start at from. memberInScope says
+// whether the member asked for is among the respondents counted (not so when it
+// is outside the peer group), without which it has no share of the total.
+func Trend(viewer survey.User, group string, points []survey.TrendPoint, from string, memberInScope bool) []TrendRow {
 	byPeriod := map[string]TrendRow{}
 	var rows []TrendRow
 	for _, p := range points {
@@ -34,9 +36,13 @@ func Trend(viewer survey.User, group string, points []survey.TrendPoint, from st
 			r.Suppressed = Disclosure(p.MinRespondents, p.N, group, p.Overall, p.Overlaps)
 		}
 		if r.Suppressed == "" {
-			n, total, median := p.N, round(p.Total), round(p.Median)
-			r.N, r.Total, r.Median = &n, &total, &median
-			if p.Value != nil && p.Total != 0 {
+			n := p.N
+			r.N = &n
+		}
+		if r.Suppressed == "" && p.N > 0 { // a period nobody has submitted yet has no total
+			total, median := round(p.Total), round(p.Median)
+			r.Total, r.Median = &total, &median
+			if p.Value != nil && p.Total != 0 && memberInScope {
 				share := round(*p.Value / p.Total)
 				r.Share = &share
 			}

@@ -30,8 +30,9 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 		MinRespondents  int
 		RespondentsOnly bool
 	}
+	// Months and years sort together as text: keep to the kind of the range.
 	err := db.Model(&surveyRow{}).Select("id, period, min_respondents, respondents_only").
-		Where("series_key = ? AND period >= ? AND period <= ? AND status IN ?", q.Series, q.From, q.To, q.Statuses).
+		Where("series_key = ? AND period >= ? AND period <= ? AND LENGTH(period) = ? AND status IN ?", q.Series, q.From, q.To, len(q.To), q.Statuses).
 		Order("period").Scan(&editions).Error
 	if err != nil {
 		return nil, wrap(err, "list editions")
@@ -70,8 +71,9 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 		return nil, wrap(err, "aggregate trend")
 	}
 	for _, a := range aggs {
-		p := byPeriod[a.Period]
-		p.N, p.Total, p.Median = a.N, a.Total, a.Median.Float64
+		if p, ok := byPeriod[a.Period]; ok { // periods of the other kind are not asked for
+			p.N, p.Total, p.Median = a.N, a.Total, a.Median.Float64
+		}
 	}
 	if !s.postgres {
 		if err := s.streamMedians(db, scoped, scopedArgs, byPeriod); err != nil {
@@ -87,8 +89,10 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 			return nil, wrap(err, "read member's values")
 		}
 		for _, v := range values {
-			x := v.NumValue
-			byPeriod[v.Period].Value = &x
+			if p, ok := byPeriod[v.Period]; ok {
+				x := v.NumValue
+				p.Value = &x
+			}
 		}
 		var submitted []string
 		err := db.Raw(`SELECT s.period FROM responses r JOIN surveys s ON s.id = r.survey_id
@@ -97,8 +101,10 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 		if err != nil {
 			return nil, wrap(err, "read member's submissions")
 		}
-		for _, p := range submitted {
-			byPeriod[p].MemberSubmitted = true
+		for _, period := range submitted {
+			if p, ok := byPeriod[period]; ok {
+				p.MemberSubmitted = true
+			}
 		}
 	}
 	if q.PeerGroup == "" {
@@ -112,7 +118,9 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 		return nil, wrap(err, "count trend respondents")
 	}
 	for _, o := range overall {
-		byPeriod[o.Period].Overall = o.N
+		if p, ok := byPeriod[o.Period]; ok {
+			p.Overall = o.N
+		}
 	}
 	var overlaps []struct {
 		Period   string
@@ -131,8 +139,9 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 		return nil, wrap(err, "count trend overlaps")
 	}
 	for _, o := range overlaps {
-		p := byPeriod[o.Period]
-		p.Overlaps = append(p.Overlaps, survey.Overlap{Group: o.GroupKey, N: o.N, InBoth: o.InBoth})
+		if p, ok := byPeriod[o.Period]; ok {
+			p.Overlaps = append(p.Overlaps, survey.Overlap{Group: o.GroupKey, N: o.N, InBoth: o.InBoth})
+		}
 	}
 	return points, nil
 }
@@ -152,11 +161,15 @@ func (s *Store) streamMedians(db *gorm.DB, scoped string, args []any, byPeriod m
 		if err := rows.Scan(&period, &v); err != nil {
 			return err
 		}
+		point, ok := byPeriod[period]
+		if !ok {
+			continue
+		}
 		if period != current {
 			if m != nil {
 				byPeriod[current].Median = m.Value()
 			}
-			current, m = period, survey.NewQuantile(0.5, byPeriod[period].N)
+			current, m = period, survey.NewQuantile(0.5, point.N)
 		}
 		m.Add(v)
 	}

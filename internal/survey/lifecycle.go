@@ -151,7 +151,7 @@ func (s Survey) NewEdition(edition string) Survey {
 	next := s
 	next.ID, next.Status, next.Transitions, next.Deadline, next.Period = "", StatusDraft, nil, nil, ""
 	next.Edition = edition
-	next.Topics = append([]string(nil), s.Topics...)
+	next.Topics = append([]string{}, s.Topics...)
 	next.Sections = cloneSections(s.Sections)
 	return next
 }

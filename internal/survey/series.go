@@ -160,7 +160,7 @@ func (s Series) Validate() error {
 		p.Add("deadline_days", "must be from 1 to 366")
 	}
 	t := s.Template
-	t.Series = s.Key
+	t.Series = "" // the series' own key is checked above, once
 	if err := t.Validate(); err != nil {
 		for _, f := range err.(*Error).Fields {
 			p.Add("template."+f.Field, "%s", f.Reason)
