@@ -8,6 +8,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
@@ -21,7 +22,81 @@ func bind(c echo.Context, req any) error {
 	if err := c.Bind(req); err != nil {
 		return err
 	}
+	if field, ok := badText(reflect.ValueOf(req), ""); ok {
+		return malformedField(field, "contains a NUL character or invalid UTF-8, which cannot be stored")
+	}
 	return c.Validate(req)
+}
+
+// storable reports whether s can be kept by both databases: valid UTF-8 without
+// NUL characters, which PostgreSQL refuses in text.
+func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// badText finds the first string in v, a decoded request, that is not storable,
+// and returns its JSON path.
+func badText(v reflect.Value, path string) (string, bool) {
+	join := func(name string) string {
+		if path == "" {
+			return name
+		}
+		return path + "." + name
+	}
+	switch v.Kind() {
+	case reflect.String:
+		return path, !storable(v.String())
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return badText(v.Elem(), path)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			p := path // embedded structs share their parent's path
+			if !f.Anonymous {
+				p = join(name)
+			}
+			if field, bad := badText(v.Field(i), p); bad {
+				return field, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if field, bad := badText(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); bad {
+				return field, true
+			}
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			k := iter.Key().String()
+			if !storable(k) {
+				return join(k), true
+			}
+			if field, bad := badText(iter.Value(), join(k)); bad {
+				return field, true
+			}
+		}
+	}
+	return "", false
+}
+
+// rejectBadURLs refuses, before routing, a path or query parameter that no
+// database could compare with what it stores.
+func rejectBadURLs(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !storable(c.Request().URL.Path) {
+			return survey.Errorf(survey.NotFound, "nothing is found at a path with a NUL character or invalid UTF-8")
+		}
+		for name, values := range c.Request().URL.Query() {
+			for _, v := range values {
+				if !storable(name) || !storable(v) {
+					return queryError(name, "contains a NUL character or invalid UTF-8")
+				}
+			}
+		}
+		return next(c)
+	}
 }
 
 // jsonBinder is Echo's binder: it decodes a JSON body strictly, refusing unknown

@@ -239,6 +239,11 @@ func TestMalformedRequests(t *testing.T) {
 			{name: "unknown field, named", as: "admin", method: "POST", path: "/v1/members",
 				body: `{"code":"dk","name":"Punktum dk","country":"DK","membership":"full","colour":"red"}`, status: 400, errors: []string{"colour"}},
 			{name: "body over 1 MiB", as: "admin", method: "POST", path: "/v1/members", body: huge, status: 413},
+			{name: "a NUL character, named", as: "admin", method: "POST", path: "/v1/members",
+				body: `{"code":"dk","name":"Punktum\u0000dk","country":"DK","membership":"full"}`, status: 400, errors: []string{"name"}},
+			{name: "a cursor hiding a NUL", as: "admin", method: "GET", path: "/v1/members?cursor=YQA", status: 400, errors: []string{"cursor"}},
+			{name: "a query parameter of invalid UTF-8", as: "admin", method: "GET", path: "/v1/surveys?topic=%ff", status: 400, errors: []string{"topic"}},
+			{name: "a path with a NUL", as: "admin", method: "GET", path: "/v1/surveys/abc%00def", status: 404},
 			{name: "none of it was stored", as: "admin", method: "GET", path: "/v1/members", status: 200,
 				check: func(t *testing.T, h *harness, r response) {
 					if n := len(r.json(t)["items"].([]any)); n != 0 {

@@ -34,7 +34,7 @@ func pageOf(c echo.Context) (store.Page, error) {
 	}
 	if s := c.QueryParam("cursor"); s != "" {
 		after, err := base64.RawURLEncoding.DecodeString(s)
-		if err != nil || len(after) == 0 {
+		if err != nil || len(after) == 0 || !storable(string(after)) {
 			return p, queryError("cursor", "is not a cursor this API returned")
 		}
 		p.After = string(after)

@@ -430,15 +430,23 @@ func readCSV(body io.Reader, sv survey.Survey) ([]store.ImportRow, error) {
 			p.Add(fmt.Sprintf("line %d", line), "has %d cells; the header has %d", len(rec), len(header))
 			continue
 		}
+		if !storable(rec[0]) {
+			p.Add(fmt.Sprintf("line %d, column member", line), "contains a NUL character or invalid UTF-8")
+			continue
+		}
 		row := store.ImportRow{Line: line, Member: strings.TrimSpace(rec[0]), Answers: map[string]any{}}
 		for i, cell := range rec[1:] {
 			if strings.TrimSpace(cell) == "" {
 				continue // an empty cell leaves the answer alone
 			}
 			q := questions[i+1]
+			if !storable(cell) {
+				p.Add(fmt.Sprintf("line %d, column %s", line, q.Key), "contains a NUL character or invalid UTF-8")
+				continue
+			}
 			row.Answers[q.Key] = q.ParseCell(cell)
 		}
 		rows = append(rows, row)
 	}
-	return rows, p.Err("the upload has rows of the wrong length")
+	return rows, p.Err("the upload has rows or cells that cannot be read")
 }

@@ -222,6 +222,8 @@ func TestResultsAccessAndComparison(t *testing.T) {
 		h.vars["live"] = r.json(t)["id"].(string)
 		h.run([]step{
 			{name: "open", as: "admin", method: "POST", path: "/v1/surveys/{{live}}/open", status: 200},
+			{name: "a number too large to sum", as: "admin", method: "PATCH", path: "/v1/surveys/{{live}}/responses/ma", body: `{"answers":{"size":1.7e308}}`, status: 422,
+				errors: []string{"answers.size"}},
 			{name: "one answer", as: "admin", method: "PATCH", path: "/v1/surveys/{{live}}/responses/ma", body: `{"answers":{"size":5}}`, status: 200},
 			{name: "submit", as: "admin", method: "POST", path: "/v1/surveys/{{live}}/responses/ma/submit", status: 200},
 			{name: "live, unsuppressed, for the secretariat", as: "admin", method: "GET", path: "/v1/surveys/{{live}}/results?question=size", status: 200,

@@ -189,6 +189,10 @@ func TestTrendsKeepToTheKindOfPeriod(t *testing.T) {
 				}},
 			{name: "months only", as: "admin", method: "GET", path: "/v1/series/adhoc/trends?question=domains&from=2025-01&to=2025-12&member=ma", status: 200,
 				want: map[string]any{"points.0.period": "2025-06", "points.0.total": 20, "points.0.member_value": 20}},
+			{name: "an earlier year, made later", as: "admin", method: "POST", path: "/v1/series/adhoc/editions", body: `{"period":"2024"}`, status: 201, save: map[string]string{"early": "id"}},
+			{name: "closed", as: "admin", method: "POST", path: "/v1/surveys/{{early}}/close", status: 200},
+			{name: "2025 compares with 2024, the period before it", as: "admin", method: "GET", path: "/v1/surveys/{{year}}/results?compare=previous", status: 200,
+				want: map[string]any{"comparison.edition": "2024"}},
 		})
 	})
 }

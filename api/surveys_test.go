@@ -125,8 +125,11 @@ func TestSurveyLifecycle(t *testing.T) {
 					}
 				}},
 			{name: "extend the deadline while open", as: "admin", method: "PATCH", path: "/v1/surveys/{{survey}}",
-				body: `{"deadline":"2027-01-15T12:00:00Z","results_policy":{"min_respondents":3}}`, status: 200,
-				want: map[string]any{"deadline": "2027-01-15T12:00:00Z", "results_policy.min_respondents": 3}},
+				body: `{"deadline":"2027-01-15T12:00:00Z","results_policy":{"min_respondents":7}}`, status: 200,
+				want: map[string]any{"deadline": "2027-01-15T12:00:00Z", "results_policy.min_respondents": 7}},
+			{name: "a looser policy while open", as: "admin", method: "PATCH", path: "/v1/surveys/{{survey}}",
+				body: `{"results_policy":{"min_respondents":3,"visibility":"named"}}`, status: 409,
+				errors: []string{"results_policy.min_respondents", "results_policy.visibility"}},
 			{name: "a past deadline while open", as: "admin", method: "PATCH", path: "/v1/surveys/{{survey}}",
 				body: `{"deadline":"2026-01-01T00:00:00Z"}`, status: 422, errors: []string{"deadline"}},
 			{name: "delete an open survey", as: "admin", method: "DELETE", path: "/v1/surveys/{{survey}}", status: 409},

@@ -407,15 +407,22 @@ func (s *Store) Respondents(ctx context.Context, sc Scope) (int, error) {
 	return int(n), nil
 }
 
-// PreviousEdition returns the latest edition of sv's series created before it
-// whose status is one of statuses, or false when there is none.
+// PreviousEdition returns the edition of sv's series before it (by period, or
+// else by creation) whose status is one of statuses, or false when there is none.
 func (s *Store) PreviousEdition(ctx context.Context, sv survey.Survey, statuses []survey.Status) (survey.Survey, bool, error) {
 	if sv.Series == "" {
 		return survey.Survey{}, false, nil
 	}
+	// Editions of a period follow the periods, whatever order they were made in;
+	// others follow the order of creation, which their ids keep.
+	q := s.db.WithContext(ctx).Model(&surveyRow{}).Where("series_key = ? AND status IN ?", sv.Series, statuses)
+	if sv.Period != "" {
+		q = q.Where("period < ? AND LENGTH(period) = ?", sv.Period, len(sv.Period)).Order("period DESC")
+	} else {
+		q = q.Where("id < ? AND period IS NULL", sv.ID).Order("id DESC")
+	}
 	var ids []string
-	err := s.db.WithContext(ctx).Model(&surveyRow{}).Where("series_key = ? AND id < ? AND status IN ?", sv.Series, sv.ID, statuses).
-		Order("id DESC").Limit(1).Pluck("id", &ids).Error
+	err := q.Limit(1).Pluck("id", &ids).Error
 	if err != nil {
 		return survey.Survey{}, false, wrap(err, "find previous edition")
 	}

@@ -47,6 +47,10 @@ func (v Value) JSON(t QuestionType) any {
 	return nil
 }
 
+// MaxMagnitude bounds every number answered: far beyond any count a registry
+// keeps, and small enough that sums of many answers stay exact to the unit.
+const MaxMagnitude = 1e15
+
 // ParseAnswer checks raw, a value as decoded from JSON (bool, float64 or
 // json.Number, string, []any; numbers of CSV cells arrive as json.Number), against
 // q and returns it typed, or the reason it does not fit.
@@ -115,6 +119,9 @@ func (q Question) parseNumber(raw any) (Value, string) {
 	default:
 		return Value{}, "must be a number"
 	}
+	if math.Abs(f) > MaxMagnitude {
+		return Value{}, fmt.Sprintf("must be between -%g and %g", MaxMagnitude, MaxMagnitude)
+	}
 	whole := f == math.Trunc(f)
 	lo, hi := q.Constraints.Min, q.Constraints.Max
 	switch q.Type {
@@ -122,9 +129,7 @@ func (q Question) parseNumber(raw any) (Value, string) {
 		if !whole {
 			return Value{}, "must be a whole number"
 		}
-		if math.Abs(f) > 1<<53 {
-			return Value{}, "is too large to be kept exactly"
-		}
+
 	case Percentage:
 		if f < 0 || f > 100 {
 			return Value{}, "must be a percentage from 0 to 100"

@@ -55,7 +55,8 @@ var pastTense = map[Status]string{StatusOpen: "opened", StatusClosed: "closed", 
 // CheckEdit returns an error when next may not replace s. A draft may change
 // freely. Once open, keys, types, options, constraints, conditions, order, the
 // series and the audience are frozen: only texts, topics, the deadline and the
-// results policy may change; the unit is frozen too, since answers given are in it.
+// results policy may change, the policy only to be stricter (never named after
+// anonymous, never a lower k); the unit is frozen too, since answers given are in it.
 // Every frozen change is named in one Conflict.
 func (s Survey) CheckEdit(next Survey, now time.Time) error {
 	if s.Status == StatusDraft {
@@ -70,6 +71,13 @@ func (s Survey) CheckEdit(next Survey, now time.Time) error {
 	}
 	if len(next.Sections) != len(s.Sections) {
 		p.Add("sections", "sections cannot be added or removed once the survey is open")
+	}
+	// Answers were given under the policy: it may become stricter, never looser.
+	if s.Policy.Visibility == VisibilityAnonymous && next.Policy.Visibility != VisibilityAnonymous {
+		p.Add("results_policy.visibility", "answers were given anonymously; the survey cannot become named")
+	}
+	if next.Policy.MinRespondents < s.Policy.MinRespondents {
+		p.Add("results_policy.min_respondents", "answers were given under k = %d; it may be raised, not lowered", s.Policy.MinRespondents)
 	}
 	for i := range min(len(next.Sections), len(s.Sections)) {
 		frozenSection(&p, fmt.Sprintf("sections[%d]", i), s.Sections[i], next.Sections[i])

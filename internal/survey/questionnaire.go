@@ -372,8 +372,8 @@ func checkConstraints(p *Problems, path string, q Question) {
 			field, v := b.field, b.v
 			switch {
 			case v == nil:
-			case math.IsNaN(*v) || math.IsInf(*v, 0):
-				p.Add(path+"."+field, "must be a finite number")
+			case math.IsNaN(*v) || math.IsInf(*v, 0) || math.Abs(*v) > MaxMagnitude:
+				p.Add(path+"."+field, "must be a number between -%g and %g", MaxMagnitude, MaxMagnitude)
 			case q.Type == Integer && *v != math.Trunc(*v):
 				p.Add(path+"."+field, "must be a whole number for an integer question")
 			case q.Type == Percentage && (*v < 0 || *v > 100):
