@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -100,6 +101,14 @@ func (s *Server) surveyResults(c echo.Context) error {
 		if _, err := s.store.PeerGroup(ctx, group); err != nil {
 			return err
 		}
+		if !caller(c).IsSecretariat() {
+			if _, existed, err := s.store.PublishedPeerGroup(ctx, sv.ID, group); err != nil || !existed {
+				if err != nil {
+					return err
+				}
+				return survey.Errorf(survey.NotFound, "peer group %q had no members when this survey was published", group)
+			}
+		}
 	}
 	if only != "" {
 		if _, ok := sv.Question(only); !ok {
@@ -161,7 +170,9 @@ func (s *Server) surveyResults(c echo.Context) error {
 
 // gather reads from the store what results.Build needs for one edition.
 func (s *Server) gather(ctx context.Context, in *results.Input, own survey.Response) error {
-	sc := store.Scope{SurveyID: in.Survey.ID, PeerGroup: in.PeerGroup}
+	// Members see published results only, filtered by the groups as they were then.
+	published := !in.Viewer.IsSecretariat()
+	sc := store.Scope{SurveyID: in.Survey.ID, PeerGroup: in.PeerGroup, Published: published}
 	var err error
 	if in.Respondents, err = s.store.Respondents(ctx, sc); err != nil {
 		return err
@@ -173,7 +184,7 @@ func (s *Server) gather(ctx context.Context, in *results.Input, own survey.Respo
 		if in.Overall, err = s.store.AnswerCounts(ctx, store.Scope{SurveyID: in.Survey.ID}); err != nil {
 			return err
 		}
-		if in.Overlaps, err = s.store.Overlaps(ctx, in.Survey.ID, in.PeerGroup); err != nil {
+		if in.Overlaps, err = s.store.Overlaps(ctx, in.Survey.ID, in.PeerGroup, published); err != nil {
 			return err
 		}
 	}
@@ -189,13 +200,11 @@ func (s *Server) gather(ctx context.Context, in *results.Input, own survey.Respo
 	if own.Status == survey.ResponseSubmitted {
 		in.OwnInScope = in.PeerGroup == ""
 		if !in.OwnInScope {
-			g, err := s.store.PeerGroup(ctx, in.PeerGroup)
+			members, _, err := s.store.PublishedPeerGroup(ctx, in.Survey.ID, in.PeerGroup)
 			if err != nil {
 				return err
 			}
-			for _, m := range g.Members {
-				in.OwnInScope = in.OwnInScope || m == own.Member
-			}
+			in.OwnInScope = slices.Contains(members, own.Member)
 		}
 	}
 	in.Ranks, err = s.store.Ranks(ctx, sc, own.ID)

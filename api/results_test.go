@@ -296,6 +296,23 @@ func TestResultsResistDifferencing(t *testing.T) {
 		if len(allowed) < 3 {
 			t.Fatalf("only %d aggregates were shown; the test would prove nothing", len(allowed))
 		}
+		// Changing a group after publication changes nothing a member can see: the
+		// results keep the group as it was, so before and after cannot be subtracted.
+		before := h.do("ma", "GET", "/v1/surveys/"+id+"/results?question=size&peer_group=last6", nil)
+		h.run([]step{
+			{name: "add a member to last6", as: "admin", method: "PUT", path: "/v1/peer-groups/last6",
+				body: map[string]any{"name": "last6", "members": append([]string{"mf"}, codes[6:]...)}, status: 200},
+			{name: "a group made after publication", as: "admin", method: "POST", path: "/v1/peer-groups",
+				body: map[string]any{"key": "late", "name": "late", "members": codes[:9]}, status: 201},
+			{name: "is not there for the published results", as: "ma", method: "GET", path: "/v1/surveys/" + id + "/results?peer_group=late", status: 404},
+			{name: "but is for the secretariat's live view", as: "admin", method: "GET", path: "/v1/surveys/" + id + "/results?question=size&peer_group=late", status: 200,
+				want: map[string]any{"questions.0.n": 9}},
+		})
+		after := h.do("ma", "GET", "/v1/surveys/"+id+"/results?question=size&peer_group=last6", nil)
+		if before.json(t)["questions"].([]any)[0].(map[string]any)["suppressed"] != nil ||
+			fmt.Sprint(before.json(t)["questions"]) != fmt.Sprint(after.json(t)["questions"]) {
+			t.Fatalf("the group's result moved with the group:\nbefore %s\nafter  %s", before.body, after.body)
+		}
 		k := 3 // the survey's min_respondents
 		for i := range allowed {
 			for j := range allowed {

@@ -222,7 +222,7 @@ func (s *Server) seriesTrends(c echo.Context) error {
 		back = 12
 	}
 	points, err := s.store.Trend(ctx, store.TrendQuery{Series: sr.Key, Question: q.Key, Member: member, PeerGroup: group,
-		From: from.Add(-back).String(), To: to.String(), Statuses: statuses})
+		From: from.Add(-back).String(), To: to.String(), Statuses: statuses, Published: !me.IsSecretariat()})
 	if err != nil {
 		return err
 	}

@@ -178,6 +178,19 @@ var migrations = []migration{
 	{5, "series audience", []string{
 		`ALTER TABLE series ADD COLUMN audience_group TEXT REFERENCES peer_groups (key)`,
 	}},
+	// The peer groups as they were when a survey was published: members' results
+	// filter by these, so that changing a group later cannot be subtracted.
+	{6, "published peer groups", []string{
+		`CREATE TABLE published_peer_groups (
+			survey_id TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+			group_key TEXT NOT NULL,
+			member_code TEXT NOT NULL,
+			PRIMARY KEY (survey_id, group_key, member_code)
+		)`,
+		`INSERT INTO published_peer_groups (survey_id, group_key, member_code)
+			SELECT s.id, m.group_key, m.member_code FROM surveys s CROSS JOIN peer_group_members m
+			WHERE s.status = 'published'`,
+	}},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises migrations of

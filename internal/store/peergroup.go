@@ -182,3 +182,15 @@ func (s *Store) DeletePeerGroup(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// PublishedPeerGroup returns the members the peer group had when the survey was
+// published; false when it had none then, or did not exist.
+func (s *Store) PublishedPeerGroup(ctx context.Context, surveyID, key string) ([]string, bool, error) {
+	var members []string
+	err := s.db.WithContext(ctx).Table("published_peer_groups").Where("survey_id = ? AND group_key = ?", surveyID, key).
+		Order("member_code").Pluck("member_code", &members).Error
+	if err != nil {
+		return nil, false, wrap(err, "read published peer group")
+	}
+	return members, len(members) > 0, nil
+}

@@ -19,6 +19,18 @@ const histogramBins = 10
 type Scope struct {
 	SurveyID  string
 	PeerGroup string // "" for all respondents
+	// Published takes the peer group as it was when the survey was published,
+	// as members' results must (decision 0008); else the group as it is now.
+	Published bool
+}
+
+// groupMembers is the subquery of a peer group's members, as of now or as of
+// publication of the survey whose id is bound to surveyParam.
+func groupMembers(published bool, surveyParam string) string {
+	if published {
+		return "SELECT member_code FROM published_peer_groups WHERE survey_id = " + surveyParam + " AND group_key = ?"
+	}
+	return "SELECT member_code FROM peer_group_members WHERE group_key = ?"
 }
 
 // where returns the conditions and arguments that restrict answers (alias a, or
@@ -27,7 +39,7 @@ func (sc Scope) where(table string) (string, []any) {
 	cond := table + ".survey_id = ? AND r.status = ?"
 	args := []any{sc.SurveyID, string(survey.ResponseSubmitted)}
 	if sc.PeerGroup != "" {
-		cond += " AND r.member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?)"
+		cond += " AND r.member_code IN (" + groupMembers(sc.Published, table+".survey_id") + ")"
 		args = append(args, sc.PeerGroup)
 	}
 	return cond, args
@@ -324,7 +336,12 @@ func (s *Store) Ranks(ctx context.Context, sc Scope, responseID string) (map[str
 
 // Overlaps returns per question the respondent counts of every peer group and
 // their overlap with the group filtered on: what the differencing rule needs.
-func (s *Store) Overlaps(ctx context.Context, surveyID, group string) (map[string][]survey.Overlap, error) {
+// The groups are those of the survey's publication when published is set.
+func (s *Store) Overlaps(ctx context.Context, surveyID, group string, published bool) (map[string][]survey.Overlap, error) {
+	groups := "peer_group_members h ON h.member_code = r.member_code"
+	if published {
+		groups = "published_peer_groups h ON h.member_code = r.member_code AND h.survey_id = a.survey_id"
+	}
 	var rows []struct {
 		QuestionKey string
 		GroupKey    string
@@ -332,9 +349,9 @@ func (s *Store) Overlaps(ctx context.Context, surveyID, group string) (map[strin
 		InBoth      int
 	}
 	err := s.db.WithContext(ctx).Raw(`SELECT a.question_key, h.group_key, COUNT(*) AS n,
-			SUM(CASE WHEN r.member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?) THEN 1 ELSE 0 END) AS in_both
+			SUM(CASE WHEN r.member_code IN (`+groupMembers(published, "a.survey_id")+`) THEN 1 ELSE 0 END) AS in_both
 		FROM answers a JOIN responses r ON r.id = a.response_id
-		JOIN peer_group_members h ON h.member_code = r.member_code
+		JOIN `+groups+`
 		WHERE a.survey_id = ? AND r.status = ?
 		GROUP BY a.question_key, h.group_key`, group, surveyID, string(survey.ResponseSubmitted)).Scan(&rows).Error
 	if err != nil {
@@ -353,7 +370,7 @@ func (s *Store) NamedAnswers(ctx context.Context, sv survey.Survey, sc Scope) (m
 	var rows []responseRow
 	q := s.db.WithContext(ctx).Where("survey_id = ? AND status = ?", sv.ID, survey.ResponseSubmitted)
 	if sc.PeerGroup != "" {
-		q = q.Where("member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?)", sc.PeerGroup)
+		q = q.Where("member_code IN ("+groupMembers(sc.Published, "responses.survey_id")+")", sc.PeerGroup)
 	}
 	if err := q.Order("member_code").Find(&rows).Error; err != nil {
 		return nil, wrap(err, "read named answers")
@@ -399,7 +416,7 @@ func (s *Store) Respondents(ctx context.Context, sc Scope) (int, error) {
 	var n int64
 	q := s.db.WithContext(ctx).Table("responses AS r").Where("r.survey_id = ? AND r.status = ?", sc.SurveyID, survey.ResponseSubmitted)
 	if sc.PeerGroup != "" {
-		q = q.Where("r.member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?)", sc.PeerGroup)
+		q = q.Where("r.member_code IN ("+groupMembers(sc.Published, "r.survey_id")+")", sc.PeerGroup)
 	}
 	if err := q.Count(&n).Error; err != nil {
 		return 0, wrap(err, "count respondents")

@@ -361,6 +361,14 @@ func (s *Store) TransitionSurvey(ctx context.Context, id string, to survey.Statu
 		if err := tx.Create(&t).Error; err != nil {
 			return err
 		}
+		if to == survey.StatusPublished {
+			// Members' results filter by the peer groups as they are now, for good.
+			err := tx.Exec(`INSERT INTO published_peer_groups (survey_id, group_key, member_code)
+				SELECT ?, group_key, member_code FROM peer_group_members`, id).Error
+			if err != nil {
+				return err
+			}
+		}
 		out = cur
 		out.Status, out.UpdatedAt = to, now
 		out.Transitions = append(out.Transitions, survey.Transition{From: cur.Status, To: to, By: by, At: now})

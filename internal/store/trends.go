@@ -17,6 +17,9 @@ type TrendQuery struct {
 	PeerGroup string // "" for all respondents
 	From, To  string // periods, inclusive
 	Statuses  []survey.Status
+	// Published takes each period's peer groups as they were when it was
+	// published, as members' trends must; else the groups as they are now.
+	Published bool
 }
 
 // Trend computes, per edition of the series in the range, the respondents, total
@@ -53,7 +56,7 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 	args := []any{q.Series, q.From, q.To, q.Statuses, q.Question, survey.ResponseSubmitted}
 	scoped, scopedArgs := from, args
 	if q.PeerGroup != "" {
-		scoped += " AND r.member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?)"
+		scoped += " AND r.member_code IN (" + groupMembers(q.Published, "s.id") + ")"
 		scopedArgs = append(append([]any{}, args...), q.PeerGroup)
 	}
 	median := ""
@@ -128,10 +131,14 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 		N        int
 		InBoth   int
 	}
+	groups := "peer_group_members h ON h.member_code = r.member_code"
+	if q.Published {
+		groups = "published_peer_groups h ON h.member_code = r.member_code AND h.survey_id = s.id"
+	}
 	err = db.Raw(`SELECT s.period, h.group_key, COUNT(*) AS n,
-			SUM(CASE WHEN r.member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?) THEN 1 ELSE 0 END) AS in_both
+			SUM(CASE WHEN r.member_code IN (`+groupMembers(q.Published, "s.id")+`) THEN 1 ELSE 0 END) AS in_both
 		FROM answers a JOIN responses r ON r.id = a.response_id JOIN surveys s ON s.id = a.survey_id
-		JOIN peer_group_members h ON h.member_code = r.member_code
+		JOIN `+groups+`
 		WHERE s.series_key = ? AND s.period >= ? AND s.period <= ? AND s.status IN ? AND a.question_key = ?
 		AND r.status = ? AND a.num_value IS NOT NULL
 		GROUP BY s.period, h.group_key`, append([]any{q.PeerGroup}, args...)...).Scan(&overlaps).Error
