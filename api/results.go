@@ -101,14 +101,6 @@ func (s *Server) surveyResults(c echo.Context) error {
 		if _, err := s.store.PeerGroup(ctx, group); err != nil {
 			return err
 		}
-		if !caller(c).IsSecretariat() {
-			if _, existed, err := s.store.PublishedPeerGroup(ctx, sv.ID, group); err != nil || !existed {
-				if err != nil {
-					return err
-				}
-				return survey.Errorf(survey.NotFound, "peer group %q had no members when this survey was published", group)
-			}
-		}
 	}
 	if only != "" {
 		if _, ok := sv.Question(only); !ok {
@@ -125,6 +117,15 @@ func (s *Server) surveyResults(c echo.Context) error {
 	}
 	if err := results.CheckAccess(sv, me, own.Status == survey.ResponseSubmitted); err != nil {
 		return err
+	}
+	if group != "" && !me.IsSecretariat() {
+		// Members filter by the group as it was at publication (see gather).
+		if _, existed, err := s.store.PublishedPeerGroup(ctx, sv.ID, group); err != nil || !existed {
+			if err != nil {
+				return err
+			}
+			return survey.Errorf(survey.NotFound, "peer group %q had no members when this survey was published", group)
+		}
 	}
 	if err := s.gather(ctx, &in, own); err != nil {
 		return err
