@@ -51,10 +51,8 @@ func (sc Scope) where(table string) (string, []any) {
 // grow with the number of answers.
 func (s *Store) Stats(ctx context.Context, sv survey.Survey, sc Scope) (map[string]*survey.Stats, error) {
 	db := s.db.WithContext(ctx)
-	types := map[string]survey.QuestionType{}
 	out := map[string]*survey.Stats{}
 	for _, q := range sv.Questions() {
-		types[q.Key] = q.Type
 		st := &survey.Stats{Question: q.Key, Counts: map[string]int{}}
 		if isNumeric(q.Type) {
 			st.Numeric = &survey.NumericStats{}
