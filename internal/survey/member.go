@@ -15,9 +15,6 @@ const (
 	MembershipObserver  Membership = "observer"
 )
 
-// Memberships lists the valid memberships, for validation and documentation.
-var Memberships = []Membership{MembershipFull, MembershipAssociate, MembershipObserver}
-
 // Member is a registry of the council, named by its top-level domain without the dot.
 // An inactive (suspended) member stays in the directory but is in no audience.
 type Member struct {

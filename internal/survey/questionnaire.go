@@ -158,9 +158,6 @@ const (
 	OpAtLeast   Operator = "at_least"   // a numeric answer is Value or more
 )
 
-// Operators lists the condition operators.
-var Operators = []Operator{OpEquals, OpNotEquals, OpOneOf, OpAnswered, OpAtLeast}
-
 // Condition makes a question visible only when an earlier answer fits. Values are
 // as decoded from JSON (bool, json.Number or float64, string).
 type Condition struct {

@@ -17,9 +17,6 @@ const (
 	RoleViewer      Role = "viewer"      // reads its member's responses and the results
 )
 
-// Roles lists the valid roles.
-var Roles = []Role{RoleSecretariat, RoleRespondent, RoleViewer}
-
 // User is a person who calls the API with one of their tokens.
 type User struct {
 	ID        string
