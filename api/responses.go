@@ -148,15 +148,9 @@ func ifMatch(c echo.Context) (*int, error) {
 
 // respond sends a response with its version as the ETag.
 func (s *Server) respond(c echo.Context, sv survey.Survey, r survey.Response) error {
-	ext, err := s.store.Extensions(c.Request().Context(), sv.ID)
+	mine, err := s.store.Extension(c.Request().Context(), sv.ID, r.Member)
 	if err != nil {
 		return err
-	}
-	var mine *time.Time
-	for _, e := range ext {
-		if e.Member == r.Member {
-			mine = &e.Deadline
-		}
 	}
 	c.Response().Header().Set("ETag", strconv.Quote(strconv.Itoa(r.Version)))
 	return c.JSON(http.StatusOK, toResponseResponse(sv, r, sv.EffectiveDeadline(mine), s.now()))

@@ -10,7 +10,12 @@ import (
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
 
-// extension returns the member's extended deadline for the survey, nil if none.
+// Extension returns the member's extended deadline for the survey, nil if none.
+func (s *Store) Extension(ctx context.Context, surveyID, member string) (*time.Time, error) {
+	d, err := s.extension(s.db.WithContext(ctx), surveyID, member)
+	return d, wrap(err, "read extension")
+}
+
 func (s *Store) extension(tx *gorm.DB, surveyID, member string) (*time.Time, error) {
 	var row extensionRow
 	err := tx.Where("survey_id = ? AND member_code = ?", surveyID, member).Take(&row).Error
