@@ -220,18 +220,17 @@ func ceilingResults(ctx context.Context, pool *pgxpool.Pool, surveyID string) er
 		WHERE o.survey_id = $1 AND r.status = 'submitted' GROUP BY o.question_key, o.option_key`, surveyID)); err != nil {
 		return err
 	}
-	var values []string
+	var cases []string
 	for _, s := range spans {
-		values = append(values, fmt.Sprintf("('%s', %g::float8, %g::float8)", s.key, s.lo, (s.hi-s.lo)/10+1e-9))
+		cases = append(cases, fmt.Sprintf("WHEN '%s' THEN (a.num_value - %g) / %g", s.key, s.lo, (s.hi-s.lo)/10+1e-9))
 	}
-	if len(values) == 0 {
+	if len(cases) == 0 {
 		return nil
 	}
-	return drain(pool.Query(ctx, `SELECT a.question_key, FLOOR((a.num_value - b.lo) / b.width)::int AS bin, COUNT(*)
+	return drain(pool.Query(ctx, `SELECT a.question_key, FLOOR(CASE a.question_key `+strings.Join(cases, " ")+` END)::int AS bin, COUNT(*)
 		FROM answers a JOIN responses r ON r.id = a.response_id
-		JOIN (VALUES `+strings.Join(values, ",")+`) AS b(question_key, lo, width) ON b.question_key = a.question_key
-		WHERE a.survey_id = $1 AND r.status = 'submitted' AND a.num_value IS NOT NULL
-		GROUP BY a.question_key, bin`, surveyID))
+		WHERE a.survey_id = $1 AND r.status = 'submitted' AND a.num_value IS NOT NULL AND a.question_key = ANY($2)
+		GROUP BY a.question_key, bin`, surveyID, numericKeys()))
 }
 
 func drain(rows pgx.Rows, err error) error {

@@ -239,7 +239,11 @@ func (s *Store) streamQuartiles(db *gorm.DB, sc Scope, out map[string]*survey.St
 // edges around the smallest and largest answer, so that the edges do not reveal
 // either exactly.
 func (s *Store) histograms(db *gorm.DB, sc Scope, out map[string]*survey.Stats) error {
-	var parts []string
+	// Each question's position in its own bins, as one CASE over the question
+	// keys: a join with a derived table of edges made PostgreSQL's plan three
+	// times slower at 100,000 responses.
+	var cases strings.Builder
+	var keys []string
 	var binArgs []any
 	edges := map[string][2]float64{}
 	for key, st := range out {
@@ -248,15 +252,16 @@ func (s *Store) histograms(db *gorm.DB, sc Scope, out map[string]*survey.Stats) 
 		}
 		lo, hi := niceRange(st.Numeric.Min, st.Numeric.Max)
 		edges[key] = [2]float64{lo, hi}
-		parts = append(parts, "SELECT CAST(? AS TEXT) AS question_key, CAST(? AS DOUBLE PRECISION) AS lo, CAST(? AS DOUBLE PRECISION) AS width")
-		binArgs = append(binArgs, key, lo, (hi-lo)/histogramBins)
+		cases.WriteString(" WHEN ? THEN (a.num_value - ?) / ?")
+		keys, binArgs = append(keys, key), append(binArgs, key, lo, (hi-lo)/histogramBins)
 	}
-	if len(parts) == 0 {
+	if len(keys) == 0 {
 		return nil
 	}
-	floor := "CAST((a.num_value - b.lo) / b.width AS INTEGER)" // SQLite truncates, and the operand is not negative
+	position := "CASE a.question_key" + cases.String() + " END"
+	floor := "CAST(" + position + " AS INTEGER)" // SQLite truncates, and the position is not negative
 	if s.postgres {
-		floor = "CAST(FLOOR((a.num_value - b.lo) / b.width) AS INTEGER)" // PostgreSQL's CAST rounds
+		floor = "CAST(FLOOR(" + position + ") AS INTEGER)" // PostgreSQL's CAST rounds
 	}
 	cond, args := sc.where("a")
 	var bins []struct {
@@ -266,9 +271,8 @@ func (s *Store) histograms(db *gorm.DB, sc Scope, out map[string]*survey.Stats) 
 	}
 	err := db.Raw(`SELECT a.question_key, `+floor+` AS bin, COUNT(*) AS n
 		FROM answers a JOIN responses r ON r.id = a.response_id
-		JOIN (`+strings.Join(parts, " UNION ALL ")+`) b ON b.question_key = a.question_key
-		WHERE `+cond+` AND a.num_value IS NOT NULL
-		GROUP BY a.question_key, bin`, append(binArgs, args...)...).Scan(&bins).Error
+		WHERE `+cond+` AND a.num_value IS NOT NULL AND a.question_key IN ?
+		GROUP BY a.question_key, bin`, append(append(binArgs, args...), keys)...).Scan(&bins).Error
 	if err != nil {
 		return err
 	}
