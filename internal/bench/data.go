@@ -71,6 +71,12 @@ func numericKeys() []string {
 	return keys
 }
 
+// numericList is the numeric keys as an SQL list of literals, as a person
+// writing the query by hand would put them.
+func numericList() string {
+	return "'" + strings.Join(numericKeys(), "', '") + "'"
+}
+
 func memberCode(i int) string { return fmt.Sprintf("m%07d", i) }
 
 // answersFor is the synthetic response of the i-th member, the same every run.
@@ -196,8 +202,8 @@ func ceilingResults(ctx context.Context, pool *pgxpool.Pool, surveyID string) er
 			percentile_cont(0.5) WITHIN GROUP (ORDER BY a.num_value),
 			percentile_cont(0.75) WITHIN GROUP (ORDER BY a.num_value)
 		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE a.survey_id = $1 AND r.status = 'submitted' AND a.question_key = ANY($2) AND a.num_value IS NOT NULL
-		GROUP BY a.question_key`, surveyID, numericKeys())
+		WHERE a.survey_id = $1 AND r.status = 'submitted' AND a.question_key IN (`+numericList()+`) AND a.num_value IS NOT NULL
+		GROUP BY a.question_key`, surveyID)
 	if err != nil {
 		return err
 	}
@@ -229,8 +235,8 @@ func ceilingResults(ctx context.Context, pool *pgxpool.Pool, surveyID string) er
 	}
 	return drain(pool.Query(ctx, `SELECT a.question_key, FLOOR(CASE a.question_key `+strings.Join(cases, " ")+` END)::int AS bin, COUNT(*)
 		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE a.survey_id = $1 AND r.status = 'submitted' AND a.num_value IS NOT NULL AND a.question_key = ANY($2)
-		GROUP BY a.question_key, bin`, surveyID, numericKeys()))
+		WHERE a.survey_id = $1 AND r.status = 'submitted' AND a.num_value IS NOT NULL AND a.question_key IN (`+numericList()+`)
+		GROUP BY a.question_key, bin`, surveyID))
 }
 
 func drain(rows pgx.Rows, err error) error {
