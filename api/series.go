@@ -208,10 +208,13 @@ func (s *Server) seriesTrends(c echo.Context) error {
 		}
 	}
 	group := c.QueryParam("peer_group")
+	inScope := member != "" // the member is among the respondents counted, so it has a share
 	if group != "" {
-		if _, err := s.store.PeerGroup(ctx, group); err != nil {
+		g, err := s.store.PeerGroup(ctx, group)
+		if err != nil {
 			return err
 		}
+		inScope = inScope && slices.Contains(g.Members, member)
 	}
 	statuses := []survey.Status{survey.StatusPublished}
 	if me.IsSecretariat() {
@@ -232,14 +235,6 @@ func (s *Server) seriesTrends(c echo.Context) error {
 	}
 	out := trendResponse{Series: sr.Key, Question: q.Key, Member: optional(member), PeerGroup: optional(group),
 		From: from.String(), To: to.String(), LatestPublishedPeriod: optional(latest), Points: []trendItem{}}
-	inScope := member != ""
-	if member != "" && group != "" {
-		g, err := s.store.PeerGroup(ctx, group)
-		if err != nil {
-			return err
-		}
-		inScope = slices.Contains(g.Members, member)
-	}
 	for _, r := range results.Trend(me, group, points, from.String(), inScope) {
 		item := trendItem{Period: r.Period, SurveyID: r.SurveyID, N: r.N, Total: r.Total, Median: r.Median,
 			Suppressed: optional(r.Suppressed), TotalMoM: r.TotalMoM, TotalYoY: r.TotalYoY, MemberValue: r.Value,
