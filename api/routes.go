@@ -67,4 +67,6 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/series/:key", s.getSeries)
 	v1.POST("/series/:key/editions", s.createEdition, secretariatOnly)
 	v1.GET("/series/:key/trends", s.seriesTrends)
+
+	v1.GET("/jobs", s.listJobs, secretariatOnly)
 }

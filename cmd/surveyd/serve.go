@@ -49,7 +49,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       120 * time.Second,
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
-	go keepSchedule(ctx, st, log)
+	stopWorker, err := startWorker(ctx, st, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopWorker()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -68,36 +73,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// scheduleEvery is how often the clock's work is done: editions opened when
-// their period starts, passed deadlines written into response histories.
-const scheduleEvery = 30 * time.Second
-
-// keepSchedule does the clock's work until ctx ends. It is safe to run in every
-// API process at once: the store makes each edition and records each lock once.
-func keepSchedule(ctx context.Context, st *store.Store, log *slog.Logger) {
-	t := time.NewTicker(scheduleEvery)
-	defer t.Stop()
-	for {
-		if opened, err := st.OpenDueEditions(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("opening editions", "error", err)
-		} else {
-			for _, e := range opened {
-				log.Info("edition opened", "series", e.Series, "period", e.Period, "survey", e.ID)
-			}
-		}
-		if n, err := st.LockDue(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("recording locks", "error", err)
-		} else if n > 0 {
-			log.Info("responses locked at their deadline", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // baseURL is how a person on this machine reaches the listener.

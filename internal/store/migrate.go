@@ -191,6 +191,28 @@ var migrations = []migration{
 			SELECT s.id, m.group_key, m.member_code FROM surveys s CROSS JOIN peer_group_members m
 			WHERE s.status = 'published'`,
 	}},
+	// Durable jobs: mails, webhook deliveries, reminders and the scheduler's tick
+	// (decision 0019). key is unique where set, so that the same work enqueued
+	// twice is one job; subject finds a survey's jobs again.
+	{7, "jobs", []string{
+		`CREATE TABLE jobs (
+			id TEXT PRIMARY KEY,
+			kind TEXT NOT NULL,
+			key TEXT UNIQUE,
+			subject TEXT,
+			payload TEXT NOT NULL,
+			state TEXT NOT NULL,
+			run_at TIMESTAMP NOT NULL,
+			attempts INTEGER NOT NULL,
+			last_error TEXT NOT NULL,
+			locked_by TEXT,
+			locked_until TIMESTAMP,
+			created_at TIMESTAMP NOT NULL,
+			updated_at TIMESTAMP NOT NULL
+		)`,
+		`CREATE INDEX jobs_due ON jobs (state, run_at)`,
+		`CREATE INDEX jobs_subject ON jobs (subject, kind)`,
+	}},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises migrations of
