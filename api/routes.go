@@ -38,6 +38,8 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/users/:id/tokens", s.createToken)
 	v1.GET("/tokens/:id", s.getToken)
 	v1.DELETE("/tokens/:id", s.revokeToken)
+	v1.GET("/users/:id/mail-preferences", s.getMailPreferences)
+	v1.PUT("/users/:id/mail-preferences", s.setMailPreferences)
 
 	v1.GET("/surveys", s.listSurveys)
 	v1.POST("/surveys", s.createSurvey, secretariatOnly)
@@ -69,4 +71,5 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/series/:key/trends", s.seriesTrends)
 
 	v1.GET("/jobs", s.listJobs, secretariatOnly)
+	v1.GET("/outbox", s.listOutbox, secretariatOnly)
 }

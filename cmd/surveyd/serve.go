@@ -49,7 +49,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       120 * time.Second,
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
-	stopWorker, err := startWorker(ctx, st, log)
+	stopWorker, err := startWorker(ctx, st, log, getenv, baseURL(ln.Addr()))
 	if err != nil {
 		_ = ln.Close()
 		return err

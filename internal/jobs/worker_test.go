@@ -214,8 +214,11 @@ func TestTickSchedules(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n, err := wa.RunOnce(ctx); err != nil || n != 1 {
-			t.Fatalf("ran %d (%v), want one tick from two starts", n, err)
+		if n, err := wa.RunOnce(ctx); err != nil || n != 2 {
+			t.Fatalf("ran %d (%v), want one tick from two starts, and the notification of the edition it opened", n, err)
+		}
+		if done := jobsIn(t, a, survey.JobDone, jobs.KindTick); len(done) != 1 {
+			t.Fatalf("%d ticks done, want 1", len(done))
 		}
 		editions, err := a.Editions(ctx, "monthly-stats", nil)
 		if err != nil || len(editions) != 1 || editions[0].Period != "2026-11" {

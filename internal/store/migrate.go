@@ -213,6 +213,36 @@ var migrations = []migration{
 		`CREATE INDEX jobs_due ON jobs (state, run_at)`,
 		`CREATE INDEX jobs_subject ON jobs (subject, kind)`,
 	}},
+	// What happened, for mails and webhooks, written in the transaction of the
+	// change; what users want mailed; mails kept when no SMTP server is set
+	// (decision 0020).
+	{8, "notifications and mail", []string{
+		`CREATE TABLE notifications (
+			id TEXT PRIMARY KEY,
+			type TEXT NOT NULL,
+			at TIMESTAMP NOT NULL,
+			survey_id TEXT,
+			member_code TEXT,
+			body TEXT NOT NULL
+		)`,
+		`CREATE INDEX notifications_survey ON notifications (survey_id)`,
+		`CREATE TABLE mail_preferences (
+			user_id TEXT NOT NULL REFERENCES users (id),
+			kind TEXT NOT NULL,
+			enabled BOOLEAN NOT NULL,
+			PRIMARY KEY (user_id, kind)
+		)`,
+		`CREATE TABLE outbox (
+			id TEXT PRIMARY KEY,
+			message_id TEXT NOT NULL UNIQUE,
+			kind TEXT NOT NULL,
+			recipient TEXT NOT NULL,
+			subject TEXT NOT NULL,
+			text_body TEXT NOT NULL,
+			html_body TEXT NOT NULL,
+			created_at TIMESTAMP NOT NULL
+		)`,
+	}},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises migrations of
