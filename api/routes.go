@@ -72,4 +72,11 @@ func (s *Server) routes(e *echo.Echo) {
 
 	v1.GET("/jobs", s.listJobs, secretariatOnly)
 	v1.GET("/outbox", s.listOutbox, secretariatOnly)
+	v1.GET("/webhooks", s.listWebhooks, secretariatOnly)
+	v1.POST("/webhooks", s.createWebhook, secretariatOnly)
+	v1.GET("/webhooks/:id", s.getWebhook, secretariatOnly)
+	v1.PATCH("/webhooks/:id", s.updateWebhook, secretariatOnly)
+	v1.DELETE("/webhooks/:id", s.deleteWebhook, secretariatOnly)
+	v1.GET("/webhooks/:id/deliveries", s.listDeliveries, secretariatOnly)
+	v1.POST("/webhooks/:id/deliveries/:delivery/resend", s.resendDelivery, secretariatOnly)
 }

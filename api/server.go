@@ -22,6 +22,9 @@ type Config struct {
 	Store  *store.Store
 	Logger *slog.Logger
 	Now    func() time.Time // nil for time.Now
+	// Self lists the addresses ("host:port") at which this server is reached, so
+	// that no webhook is pointed at it; see survey.CheckWebhookURL.
+	Self []string
 }
 
 // Server holds the dependencies of the handlers.
@@ -29,11 +32,12 @@ type Server struct {
 	store *store.Store
 	log   *slog.Logger
 	now   func() time.Time
+	self  []string
 }
 
 // New returns the HTTP handler of the API with every route and middleware.
 func New(cfg Config) *echo.Echo {
-	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Now}
+	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Now, self: cfg.Self}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -86,4 +88,18 @@ func notifyConfig(getenv func(string) string, selfURL string) (jobs.NotifyOption
 	}
 	o.Sender = sender
 	return o, nil
+}
+
+// selfAddrs are the addresses ("host:port") at which this server is reached: the
+// one it listens on and the one of SURVEY_BASE_URL. No webhook may point at them.
+func selfAddrs(listen net.Addr, base string) []string {
+	out := []string{listen.String()}
+	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
+		port := u.Port()
+		if port == "" {
+			port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+		}
+		out = append(out, net.JoinHostPort(u.Hostname(), port))
+	}
+	return out
 }

@@ -32,6 +32,9 @@ type NotifyOptions struct {
 	// Reminders are the lead times before a deadline at which members that have
 	// not submitted are reminded.
 	Reminders []time.Duration
+	// WebhookTimeout is how long a webhook's endpoint has to answer; 10 seconds
+	// when zero.
+	WebhookTimeout time.Duration
 }
 
 // DefaultReminders are the lead times of reminders when none are configured.
@@ -46,11 +49,15 @@ type notifier struct {
 	opts  NotifyOptions
 }
 
-// HandleNotifications makes the worker tell people of notifications by mail,
-// remind them before deadlines, and send the mails.
+// HandleNotifications makes the worker tell people of notifications by mail and
+// systems by webhook, remind people before deadlines, send the mails and deliver
+// the events.
 func (w *Worker) HandleNotifications(o NotifyOptions) {
 	if o.Reminders == nil {
 		o.Reminders = DefaultReminders()
+	}
+	if o.WebhookTimeout <= 0 {
+		o.WebhookTimeout = 10 * time.Second
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
 	n := &notifier{store: w.store, log: w.log, opts: o}
@@ -59,6 +66,7 @@ func (w *Worker) HandleNotifications(o NotifyOptions) {
 	// Eight tries over about two hours: a mail server down for longer is a failure
 	// the secretariat should see.
 	w.Handle(KindMail, Policy{MaxAttempts: 8, Backoff: Exponential(time.Minute, time.Hour)}, n.send)
+	w.Handle(store.JobWebhook, webhookPolicy(), n.deliver)
 }
 
 // notify tells of one notification: it queues the mails, moves the reminders,
@@ -99,6 +107,13 @@ func (n *notifier) notify(ctx context.Context, j survey.Job) error {
 	}
 	if err != nil {
 		return err
+	}
+	if ev.Type.Public() {
+		deliveries, err := n.store.DeliveryJobs(ctx, ev)
+		if err != nil {
+			return err
+		}
+		mails = append(mails, deliveries...)
 	}
 	return n.store.Enqueue(ctx, mails...)
 }

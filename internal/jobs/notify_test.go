@@ -87,7 +87,7 @@ func (w *world) worker(st *store.Store, name string) *jobs.Worker {
 	}
 	wk := jobs.New(st, jobs.Options{Name: name})
 	wk.HandleNotifications(jobs.NotifyOptions{Templates: tpl, Sender: sender, BaseURL: baseURL,
-		Reminders: []time.Duration{72 * time.Hour, 24 * time.Hour}})
+		Reminders: []time.Duration{72 * time.Hour, 24 * time.Hour}, WebhookTimeout: 300 * time.Millisecond})
 	return wk
 }
 

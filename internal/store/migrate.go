@@ -243,6 +243,34 @@ var migrations = []migration{
 			created_at TIMESTAMP NOT NULL
 		)`,
 	}},
+	// Webhooks the secretariat registered, and every attempt to deliver to them
+	// (decision 0020).
+	{9, "webhooks", []string{
+		`CREATE TABLE webhooks (
+			id TEXT PRIMARY KEY,
+			url TEXT NOT NULL,
+			secret TEXT NOT NULL,
+			events TEXT NOT NULL,
+			active BOOLEAN NOT NULL,
+			disabled_reason TEXT NOT NULL,
+			created_by TEXT NOT NULL,
+			created_at TIMESTAMP NOT NULL,
+			updated_at TIMESTAMP NOT NULL
+		)`,
+		`CREATE TABLE webhook_deliveries (
+			id TEXT PRIMARY KEY,
+			webhook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+			notification_id TEXT NOT NULL,
+			type TEXT NOT NULL,
+			attempt INTEGER NOT NULL,
+			status INTEGER NOT NULL,
+			latency_ms INTEGER NOT NULL,
+			error TEXT NOT NULL,
+			job_id TEXT NOT NULL,
+			at TIMESTAMP NOT NULL
+		)`,
+		`CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id)`,
+	}},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises migrations of
