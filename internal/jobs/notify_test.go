@@ -339,3 +339,64 @@ func TestMailsOnceAcrossRestartsAndWorkers(t *testing.T) {
 		}
 	})
 }
+
+// TestMonthlyStatisticsMails: a period's opening calls for the figures, and the
+// members that have not submitted are reminded before it closes.
+func TestMonthlyStatisticsMails(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		w := newWorld(t, db)
+		wk := w.worker(w.store, "w")
+		sr := survey.Series{Key: "monthly-stats", Title: "Monthly statistics", Recurrence: survey.RecurMonthly, OpenDay: 1, DeadlineDays: 10,
+			Template: survey.Survey{Title: "Monthly statistics", Audience: "nordics", Policy: survey.DefaultResultsPolicy(), Sections: []survey.Section{{
+				Key: "counts", Title: "Counts", Questions: []survey.Question{{Key: "domains", Type: survey.Integer, Prompt: "Domains", Required: true}}}}}}
+		if _, err := w.store.CreateSeries(w.ctx, sr, w.admin.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := wk.StartTicking(w.ctx); err != nil {
+			t.Fatal(err)
+		}
+		w.run(wk) // the tick opens November, whose notification calls for the figures
+		got := w.smtp.Received()
+		if rs := recipients(got); !slices.Equal(rs, []string{annaDK, boDK, svenSE}) {
+			t.Fatalf("the period's call went to %v", rs)
+		}
+		if got[0].Subject != "Monthly statistics for 2026-11: please report" {
+			t.Fatalf("subject %q", got[0].Subject)
+		}
+		editions, err := w.store.Editions(w.ctx, "monthly-stats", nil)
+		if err != nil || len(editions) != 1 {
+			t.Fatalf("editions %+v (%v)", editions, err)
+		}
+		if _, err := w.store.Submit(w.ctx, store.Write{SurveyID: editions[0].SurveyID, Member: "se", Answers: map[string]any{"domains": float64(1500000)},
+			By: w.people[svenSE]}); err != nil {
+			t.Fatal(err)
+		}
+		// Three days before the edition is due, dk is reminded, se is not.
+		w.clock.Advance(editions[0].Deadline.Sub(w.clock.Now()) - 72*time.Hour)
+		w.run(wk)
+		closing := w.smtp.Received()[4:] // after the calls and se's receipt
+		if rs := recipients(closing); !slices.Equal(rs, []string{annaDK, boDK}) || !strings.HasPrefix(closing[0].Subject, "Monthly statistics for 2026-11 are due") {
+			t.Fatalf("before closing: %v %v", rs, closing)
+		}
+	})
+}
+
+// TestMailWithoutAddress: a mail to nobody fails its job at once, visibly.
+func TestMailWithoutAddress(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		w := newWorld(t, db)
+		wk := w.worker(w.store, "w")
+		payload := `{"Kind":"notice","Template":"notice","UserID":"usr_x","To":"","Data":{"Heading":"x","Text":"y","Link":"z"}}`
+		if err := w.store.Enqueue(w.ctx, survey.Job{Kind: jobs.KindMail, Payload: []byte(payload)}); err != nil {
+			t.Fatal(err)
+		}
+		w.run(wk)
+		failed, _, err := w.store.Jobs(w.ctx, store.JobFilter{State: survey.JobFailed}, store.Page{Limit: 5})
+		if err != nil || len(failed) != 1 || failed[0].Attempts != 1 || !strings.Contains(failed[0].LastError, "no e-mail address") {
+			t.Fatalf("failed jobs %+v (%v)", failed, err)
+		}
+		if n := len(w.smtp.Received()); n != 0 {
+			t.Fatalf("%d mails sent", n)
+		}
+	})
+}
