@@ -95,15 +95,15 @@ func (n *notifier) notify(ctx context.Context, j survey.Job) error {
 	var mails []survey.Job
 	switch ev.Type {
 	case survey.NotifySurveyOpened:
-		mails, err = n.toAudience(ctx, ev.ID, ev.Survey.ID, survey.MailInvitation, "invitation", nil)
+		mails, err = n.toAudience(ctx, ev.ID, ev.Survey.ID, survey.MailInvitation, "invitation", "", nil)
 	case survey.NotifySeriesPeriodOpened:
-		mails, err = n.toAudience(ctx, ev.ID, ev.Survey.ID, survey.MailStatistics, "period_opened", nil)
+		mails, err = n.toAudience(ctx, ev.ID, ev.Survey.ID, survey.MailStatistics, "period_opened", "", nil)
 	case survey.NotifySurveyPublished, survey.NotifySeriesPeriodPublished:
-		mails, err = n.toAudience(ctx, ev.ID, ev.Survey.ID, survey.MailResults, "results", nil)
+		mails, err = n.toAudience(ctx, ev.ID, ev.Survey.ID, survey.MailResults, "results", "", nil)
 	case survey.NotifyResponseSubmitted:
-		mails, err = n.toAudience(ctx, ev.ID, ev.Survey.ID, survey.MailReceipt, "receipt_submitted", only(ev.Member))
+		mails, err = n.toAudience(ctx, ev.ID, ev.Survey.ID, survey.MailReceipt, "receipt_submitted", ev.Member, nil)
 	case survey.NotifyResponseWithdrawn:
-		mails, err = n.toAudience(ctx, ev.ID, ev.Survey.ID, survey.MailReceipt, "receipt_withdrawn", only(ev.Member))
+		mails, err = n.toAudience(ctx, ev.ID, ev.Survey.ID, survey.MailReceipt, "receipt_withdrawn", ev.Member, nil)
 	}
 	if err != nil {
 		return err
@@ -118,21 +118,22 @@ func (n *notifier) notify(ctx context.Context, j survey.Job) error {
 	return n.store.Enqueue(ctx, mails...)
 }
 
-// only selects one member.
-func only(member string) func(survey.MemberProgress) bool {
-	return func(p survey.MemberProgress) bool { return p.Member == member }
-}
-
 // toAudience returns the mail jobs of one kind for the people of the members of
-// the survey's audience that pick selects (all when nil), leaving out those who
-// switched the kind off. source names what caused them, for the jobs' keys.
+// the survey's audience (only member's when it is not "") that pick selects (all
+// when nil), leaving out those who switched the kind off. source names what
+// caused them, for the jobs' keys.
 func (n *notifier) toAudience(ctx context.Context, source, surveyID string, kind survey.MailKind, template string,
-	pick func(survey.MemberProgress) bool) ([]survey.Job, error) {
+	member string, pick func(survey.MemberProgress) bool) ([]survey.Job, error) {
 	sv, err := n.store.Survey(ctx, surveyID)
 	if err != nil {
 		return nil, err
 	}
-	progress, err := n.store.Progress(ctx, sv)
+	// An invitation to a survey closed meanwhile would be news no longer true
+	// (and the demo, which makes its history at once, would send dozens).
+	if (template == "invitation" || template == "period_opened") && sv.Status != survey.StatusOpen {
+		return nil, nil
+	}
+	progress, err := n.store.ProgressOf(ctx, sv, member)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +204,7 @@ func (n *notifier) remind(ctx context.Context, j survey.Job) error {
 	if sv.Period != "" {
 		kind, template = survey.MailStatistics, "period_closing"
 	}
-	mails, err := n.toAudience(ctx, j.ID, sv.ID, kind, template, func(p survey.MemberProgress) bool {
+	mails, err := n.toAudience(ctx, j.ID, sv.ID, kind, template, "", func(p survey.MemberProgress) bool {
 		return p.Status != survey.ResponseSubmitted && p.Deadline != nil && p.Deadline.Equal(r.Deadline)
 	})
 	if err != nil {
