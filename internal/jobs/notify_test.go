@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -278,8 +279,8 @@ func TestRemindersFollowDeadlines(t *testing.T) {
 	})
 }
 
-// TestMailsOnceAcrossRestartsAndWorkers: mails queued before a restart are sent
-// after it, once; two workers on two stores of one database send each mail once.
+// TestMailsOnceAcrossRestartsAndWorkers: mails queued, and tried, before a restart
+// are sent after it, once; two processes on one database send each mail once.
 func TestMailsOnceAcrossRestartsAndWorkers(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
 		w := newWorld(t, db)
@@ -299,10 +300,28 @@ func TestMailsOnceAcrossRestartsAndWorkers(t *testing.T) {
 			"m00", "m01", "m02", "m03", "m04", "m05", "m06", "m07", "m08", "m09", "m10", "m11", "m12", "m13", "m14", "m15", "m16", "m17", "m18", "m19"}}); err != nil {
 			t.Fatal(err)
 		}
-		w.openSurvey() // queued: the notification, not a mail yet
+		w.openSurvey()
+		// A worker turns the notification into mail jobs, but its mail server is
+		// down: every mail waits for a retry. Then the process stops.
+		down, err := mail.NewSMTP(mail.SMTPConfig{Host: "127.0.0.1", Port: closedPort(t), TLS: "none", From: "surveys@council.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tpl, err := mail.ParseTemplates()
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := jobs.New(w.store, jobs.Options{Name: "before"})
+		before.HandleNotifications(jobs.NotifyOptions{Templates: tpl, Sender: down, BaseURL: baseURL})
+		w.run(before)
+		waiting, _, err := w.store.Jobs(w.ctx, store.JobFilter{State: survey.JobPending, Kind: jobs.KindMail}, store.Page{Limit: 200})
+		if err != nil || len(waiting) != 63 || waiting[0].Attempts != 1 || waiting[0].LastError == "" {
+			t.Fatalf("%d mails waiting (%v), want 63 with one failed attempt each; first %+v", len(waiting), err, waiting[0])
+		}
 		if err := w.store.Close(); err != nil {
 			t.Fatal(err)
 		}
+		w.clock.Advance(time.Minute) // the first retry is due
 
 		// After the restart, two processes.
 		a, b := db.Open(t, store.Options{Now: w.clock.Now}), db.Open(t, store.Options{Now: w.clock.Now})
@@ -310,8 +329,7 @@ func TestMailsOnceAcrossRestartsAndWorkers(t *testing.T) {
 		for i, st := range []*store.Store{a, b, a, b} {
 			wk := w.worker(st, fmt.Sprint("w", i))
 			wg.Go(func() {
-				// Run until the queue is empty: the mails appear once the notification is done.
-				for range 20 {
+				for range 3 {
 					if _, err := wk.RunOnce(w.ctx); err != nil {
 						t.Error(err)
 						return
@@ -399,4 +417,16 @@ func TestMailWithoutAddress(t *testing.T) {
 			t.Fatalf("%d mails sent", n)
 		}
 	})
+}
+
+// closedPort is a port of 127.0.0.1 on which nothing listens.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	return port
 }
