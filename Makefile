@@ -2,7 +2,11 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
-REDOCLY := npx --yes @redocly/cli@2.77.0
+# The contract's Node tooling is pinned in api/contract/package-lock.json and installed
+# with `npm ci`; it runs on Debian 12's Node.js 18 (decision 0011).
+CONTRACT := api/contract
+CONTRACT_NODE := $(CONTRACT)/node_modules/.installed
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(CONTRACT)/node_modules/.bin/redocly
 
 .PHONY: run build test lint vet bench clean
 
@@ -32,8 +36,13 @@ test: lint vet
 	exit $$status
 
 ## lint: the OpenAPI contract against Redocly's recommended rules
-lint:
-	$(REDOCLY) lint openapi.yaml
+lint: $(CONTRACT_NODE)
+	@$(REDOCLY) lint --config $(CONTRACT)/redocly.yaml openapi.yaml
+
+# npm ci again only when the lock file changes.
+$(CONTRACT_NODE): $(CONTRACT)/package.json $(CONTRACT)/package-lock.json
+	cd $(CONTRACT) && npm ci --loglevel=error
+	@touch $@
 
 ## vet: formatting and go vet
 vet:
@@ -47,4 +56,4 @@ bench:
 	$(GO) run ./internal/bench
 
 clean:
-	rm -rf bin
+	rm -rf bin $(CONTRACT)/node_modules
