@@ -19,7 +19,11 @@ type peerGroupResponse struct {
 }
 
 func toPeerGroupResponse(g survey.PeerGroup) peerGroupResponse {
-	return peerGroupResponse{Key: g.Key, Name: g.Name, Description: g.Description, Members: g.Members,
+	members := g.Members
+	if members == nil {
+		members = []string{} // an empty group has members [], not null
+	}
+	return peerGroupResponse{Key: g.Key, Name: g.Name, Description: g.Description, Members: members,
 		CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
 }
 

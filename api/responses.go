@@ -138,7 +138,12 @@ func ifMatch(c echo.Context) (*int, error) {
 	if h == "" || h == "*" {
 		return nil, nil
 	}
-	v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(h, "W/"), `"`))
+	quoted := strings.TrimPrefix(h, "W/")
+	if len(quoted) < 3 || quoted[0] != '"' || quoted[len(quoted)-1] != '"' {
+		return nil, &survey.Error{Code: survey.Malformed, Message: "If-Match must be the ETag of the response, quoted, such as \"3\"",
+			Fields: []survey.FieldError{{Field: "If-Match", Reason: "is not a quoted entity tag"}}}
+	}
+	v, err := strconv.Atoi(quoted[1 : len(quoted)-1])
 	if err != nil || v < 0 {
 		return nil, &survey.Error{Code: survey.Malformed, Message: "If-Match must be the ETag of the response, such as \"3\"",
 			Fields: []survey.FieldError{{Field: "If-Match", Reason: "is not a version this API sent"}}}
@@ -390,6 +395,10 @@ func readCSV(body io.Reader, sv survey.Survey) ([]store.ImportRow, error) {
 			return nil, err // the body limit, or a broken connection
 		}
 		line, _ := r.FieldPos(0)
+		if len(records) > MaxImportRows { // the header and MaxImportRows rows are read
+			return nil, &survey.Error{Code: survey.Invalid, Message: "the upload has too many rows",
+				Fields: []survey.FieldError{{Field: fmt.Sprintf("line %d", line), Reason: fmt.Sprintf("is beyond the limit of %d rows of one import; split the file", MaxImportRows)}}}
+		}
 		records, lines = append(records, rec), append(lines, line)
 	}
 	if len(records) > 0 && len(records[0]) > 0 {

@@ -68,3 +68,45 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/series/:key/editions", s.createEdition, secretariatOnly)
 	v1.GET("/series/:key/trends", s.seriesTrends)
 }
+
+// inputs is, for each route that reads more than its path and headers, the query
+// parameters it reads and whether it takes a body, in the order of routes;
+// checkInputs refuses anything else, and a route not listed takes neither.
+// TestInputsMatchSpec holds this table to openapi.yaml.
+func inputs() map[string]routeInputs {
+	page := []string{"limit", "cursor"}
+	body := routeInputs{body: true}
+	return map[string]routeInputs{
+		"GET /v1/members":         {query: page},
+		"POST /v1/members":        body,
+		"PATCH /v1/members/:code": body,
+
+		"GET /v1/peer-groups":      {query: page},
+		"POST /v1/peer-groups":     body,
+		"PUT /v1/peer-groups/:key": body,
+
+		"GET /v1/users":             {query: append([]string{"member"}, page...)},
+		"POST /v1/users":            body,
+		"PATCH /v1/users/:id":       body,
+		"GET /v1/users/:id/tokens":  {query: page},
+		"POST /v1/users/:id/tokens": body,
+
+		"GET /v1/surveys":            {query: append([]string{"status", "topic", "series"}, page...)},
+		"POST /v1/surveys":           body,
+		"PUT /v1/surveys/:id":        body,
+		"PATCH /v1/surveys/:id":      body,
+		"POST /v1/surveys/:id/clone": body,
+
+		"GET /v1/surveys/:id/responses":                 {query: page},
+		"PATCH /v1/surveys/:id/responses/:member":       body,
+		"GET /v1/surveys/:id/responses/:member/history": {query: page},
+		"PUT /v1/surveys/:id/extensions/:member":        body,
+		"POST /v1/surveys/:id/imports":                  {query: []string{"dry_run", "submit"}, body: true},
+		"GET /v1/surveys/:id/results":                   {query: []string{"peer_group", "question", "compare"}},
+
+		"GET /v1/series":                {query: page},
+		"POST /v1/series":               body,
+		"POST /v1/series/:key/editions": body,
+		"GET /v1/series/:key/trends":    {query: []string{"question", "member", "from", "to", "peer_group"}},
+	}
+}

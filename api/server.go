@@ -5,6 +5,7 @@ package api
 
 import (
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -12,10 +13,6 @@ import (
 
 	"github.com/tldcouncil/surveyd/internal/store"
 )
-
-// maxBodyBytes caps every request body: the largest real one, a full response of
-// a long questionnaire, is far below it.
-const maxBodyBytes = "1M"
 
 // Config is what the server needs.
 type Config struct {
@@ -26,9 +23,10 @@ type Config struct {
 
 // Server holds the dependencies of the handlers.
 type Server struct {
-	store *store.Store
-	log   *slog.Logger
-	now   func() time.Time
+	store    *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	throttle *authThrottle
 }
 
 // New returns the HTTP handler of the API with every route and middleware.
@@ -40,18 +38,24 @@ func New(cfg Config) *echo.Echo {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.throttle = newAuthThrottle(s.now)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Binder = jsonBinder{}
 	e.Validator = newValidator()
+	// The client's address is the connection's: X-Forwarded-For is anyone's to write.
+	e.IPExtractor = echo.ExtractIPDirect()
+	// Before routing, so that even a refused URL gets the headers.
+	e.Pre(securityHeaders(), noStore)
 	e.Pre(middleware.RemoveTrailingSlash(), rejectBadURLs)
 	e.Use(
 		middleware.RequestID(),
 		s.logRequests(),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
-		middleware.BodyLimit(maxBodyBytes),
+		middleware.BodyLimit(strconv.Itoa(MaxBodyBytes)),
 	)
 	s.routes(e)
+	e.Use(checkInputs(e.Routes(), inputs())) // after authenticate: a stranger gets 401 first
 	return e
 }

@@ -52,6 +52,9 @@ func (s *Server) listUsers(c echo.Context) error {
 		return err
 	}
 	f := store.UserFilter{Member: c.QueryParam("member")}
+	if f.Member != "" && !survey.ValidMemberCode(f.Member) {
+		return queryError("member", "must be a member's code, a top-level domain label without the dot, in lowercase")
+	}
 	if me := caller(c); !me.IsSecretariat() {
 		f.Member = me.Member
 	}

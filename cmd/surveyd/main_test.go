@@ -58,6 +58,21 @@ func TestTokenCreateThenServe(t *testing.T) {
 			t.Fatalf("GET /v1/me: status %d, %+v, %v", res.StatusCode, me, err)
 		}
 
+		// The headers' limit is the server's: 431 beyond it, plain text from net/http.
+		for _, tc := range []struct{ size, want int }{{16 << 10, 200}, {64 << 10, 431}} {
+			req, _ := http.NewRequest("GET", "http://"+addr+"/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("X-Padding", strings.Repeat("p", tc.size))
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tc.want {
+				t.Fatalf("a header of %d bytes: status %d, want %d", tc.size, res.StatusCode, tc.want)
+			}
+		}
+
 		cancel()
 		select {
 		case err := <-done:

@@ -47,6 +47,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    api.MaxHeaderBytes,
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
 	go keepSchedule(ctx, st, log)
