@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/glebarez/go-sqlite" // database/sql driver "sqlite", to check files behind the server's back
+	_ "github.com/glebarez/go-sqlite"  // database/sql driver "sqlite", to check files behind the server's back
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
 	"github.com/tldcouncil/surveyd/internal/dbtest"

@@ -167,4 +167,3 @@ func sameAnswers(questions, v int) map[string]any {
 	}
 	return a
 }
-
