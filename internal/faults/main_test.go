@@ -139,6 +139,21 @@ func waitStatus(url string, want int, within time.Duration, stop <-chan struct{}
 	return fmt.Errorf("%s did not answer %d within %s; last: %s", url, want, within, last)
 }
 
+// waitLog waits for a line of the server's log that contains msg, and returns it.
+// The log comes through a pipe, so it may lag behind the responses.
+func (s *server) waitLog(t testing.TB, msg string) string {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, line := range strings.Split(s.log.String(), "\n") {
+			if strings.Contains(line, msg) {
+				return line
+			}
+		}
+	}
+	t.Fatalf("no log line says %q:\n%s", msg, s.log.String())
+	return ""
+}
+
 // kill ends the process at once, as a crash or the OOM killer would.
 func (s *server) kill() {
 	s.t.Helper()
