@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tldcouncil/surveyd/internal/store"
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
 
@@ -46,8 +47,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	p := s.problemOf(err, c)
-	if p.Status == http.StatusUnauthorized {
+	switch p.Status {
+	case http.StatusUnauthorized:
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="surveyd"`)
+	case http.StatusServiceUnavailable:
+		c.Response().Header().Set(echo.HeaderRetryAfter, "5")
 	}
 	body, _ := jsonMarshal(p)
 	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
@@ -74,6 +78,19 @@ func (s *Server) problemOf(err error, c echo.Context) problem {
 		p.Status = he.Code
 		p.Code = codeOfStatus(he.Code)
 		p.Detail = echoDetail(he)
+	case store.IsUnavailable(err):
+		// The database is down or restarting; the pool reconnects once it is back.
+		s.log.Warn("database unavailable", "error", err, "method", c.Request().Method,
+			"uri", c.Request().RequestURI, "request_id", p.RequestID)
+		p.Status = http.StatusServiceUnavailable
+		p.Code = codeOfStatus(p.Status)
+		p.Detail = "the database does not answer; try again shortly"
+	case store.IsStorageFault(err):
+		s.log.Error("database cannot write: its disk is full or failing", "error", err, "method", c.Request().Method,
+			"uri", c.Request().RequestURI, "request_id", p.RequestID)
+		p.Status = http.StatusInsufficientStorage
+		p.Code = codeOfStatus(p.Status)
+		p.Detail = "the server cannot store data now; nothing was saved; try again later"
 	default:
 		s.log.Error("internal error", "error", err, "method", c.Request().Method,
 			"uri", c.Request().RequestURI, "request_id", p.RequestID)
