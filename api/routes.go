@@ -62,6 +62,7 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/surveys/:id/imports", s.importResponses, secretariatOnly)
 	v1.GET("/surveys/:id/results", s.surveyResults)
 	v1.GET("/surveys/:id/results/export", s.exportResults)
+	v1.GET("/surveys/:id/results/charts/:question", s.resultsChart)
 	v1.GET("/surveys/:id/answers/export", s.exportResponses)
 
 	v1.GET("/series", s.listSeries)
@@ -69,5 +70,6 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/series/:key", s.getSeries)
 	v1.POST("/series/:key/editions", s.createEdition, secretariatOnly)
 	v1.GET("/series/:key/trends", s.seriesTrends)
+	v1.GET("/series/:key/trends/chart", s.trendChart)
 	v1.GET("/series/:key/export", s.exportSeries)
 }
