@@ -67,7 +67,7 @@ func (s *Server) exportResponses(c echo.Context) error {
 			return fn(r)
 		})
 	}
-	return s.stream(c, f, fileName(sv.ID+"-responses", f), func(w export.Writer) error {
+	return s.stream(c, f, fileName(sv.ID+"-answers", f), func(w export.Writer) error {
 		return export.Responses(w, sv, each)
 	})
 }

@@ -109,6 +109,7 @@ func (h Histogram) Render(f Format) ([]byte, error) {
 	opt.Title = title(h.Title, h.Subtitle)
 	opt.Padding = charts.Box{Top: 20, Right: 30, Bottom: 20, Left: 20}
 	opt.CategoryAxis.Labels = labels
+	opt.CategoryAxis.LabelCount = len(labels) // every bin named, the member's among them
 	opt.ValueAxis = []charts.ValueAxisOption{countAxis(values)}
 	if len(labels) > 6 {
 		opt.CategoryAxis.LabelRotation = charts.DegreesToRadians(30)
@@ -239,13 +240,13 @@ func title(text, sub string) charts.TitleOption {
 		SubtextFontStyle: charts.FontStyle{FontSize: 11, FontColor: charts.ColorDarkGray}}
 }
 
-// number prints a figure with at most six significant digits, without
-// trailing zeros.
+// number prints a figure for reading: whole from 1,000 up, else to two
+// decimals, without trailing zeros.
 func number(f float64) string {
-	if math.Abs(f) >= 1e6 || f == math.Trunc(f) {
-		return strconv.FormatFloat(f, 'f', -1, 64)
+	if math.Abs(f) >= 1000 {
+		return strconv.FormatFloat(math.Round(f), 'f', -1, 64)
 	}
-	return strconv.FormatFloat(f, 'g', 6, 64)
+	return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
 }
 
 // wrap breaks text into lines of at most n characters, at spaces.
