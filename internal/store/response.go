@@ -494,3 +494,44 @@ func (s *Store) Responses(ctx context.Context, surveyID, member string, p Page) 
 	}
 	return out, next, nil
 }
+
+// exportBatch is how many responses EachResponse reads at a time.
+const exportBatch = 500
+
+// EachResponse calls fn with the responses to the survey (the submitted ones
+// only, if submittedOnly), in member order, reading them a batch at a time so
+// that memory does not grow with their number; an error of fn stops it. Each
+// response is read with its answers, but the batches are not one snapshot: a
+// response written while an export runs appears as it was when its batch was
+// read.
+func (s *Store) EachResponse(ctx context.Context, sv survey.Survey, submittedOnly bool, fn func(survey.Response) error) error {
+	db := s.db.WithContext(ctx)
+	after := ""
+	for {
+		q := db.Where("survey_id = ? AND member_code > ?", sv.ID, after).Order("member_code").Limit(exportBatch)
+		if submittedOnly {
+			q = q.Where("status = ?", survey.ResponseSubmitted)
+		}
+		var rows []responseRow
+		if err := q.Find(&rows).Error; err != nil {
+			return wrap(err, "read responses")
+		}
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		answers, err := s.loadAnswers(db, sv, ids)
+		if err != nil {
+			return wrap(err, "read answers")
+		}
+		for _, r := range rows {
+			if err := fn(responseFromRow(r, answers[r.ID])); err != nil {
+				return err
+			}
+		}
+		if len(rows) < exportBatch {
+			return nil
+		}
+		after = rows[len(rows)-1].MemberCode
+	}
+}
