@@ -3,7 +3,10 @@ package forms
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/xml"
 	"fmt"
+	"io"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -294,10 +297,87 @@ func checkWorkbook(data []byte) error {
 	if total > MaxUnpackedBytes {
 		return survey.Errorf(survey.Malformed, "the workbook unpacks to %d bytes; at most %d are taken", total, MaxUnpackedBytes)
 	}
+	if len(p) == 0 {
+		p = formulas(zr)
+	}
 	if len(p) > 0 {
-		return &survey.Error{Code: survey.Malformed, Message: "the workbook holds macros or external links", Fields: p}
+		return &survey.Error{Code: survey.Malformed, Message: "the workbook holds macros, external links or formulas", Fields: p}
 	}
 	return nil
+}
+
+// formulas finds every cell that holds a formula, by sheet and cell, reading the
+// worksheets' XML as it streams out of the zip: a value computed by a formula is
+// not a value the secretariat wrote, and may differ in every program that opens
+// the file.
+func formulas(zr *zip.Reader) survey.Problems {
+	parts := map[string]*zip.File{}
+	for _, zf := range zr.File {
+		parts[zf.Name] = zf
+	}
+	// The sheet names, by the path of their part: workbook.xml names each sheet
+	// and its relationship id, workbook.xml.rels maps the id to the part.
+	targets := map[string]string{}
+	readXML(parts["xl/_rels/workbook.xml.rels"], func(se xml.StartElement, _ *xml.Decoder) {
+		if se.Name.Local == "Relationship" {
+			t := attr(se, "Target")
+			if !strings.HasPrefix(t, "/") {
+				t = "xl/" + t
+			}
+			targets[attr(se, "Id")] = strings.TrimPrefix(path.Clean(t), "/")
+		}
+	})
+	var p survey.Problems
+	readXML(parts["xl/workbook.xml"], func(se xml.StartElement, _ *xml.Decoder) {
+		if se.Name.Local != "sheet" {
+			return
+		}
+		name, part := attr(se, "name"), targets[attr(se, "id")]
+		cell := ""
+		readXML(parts[part], func(se xml.StartElement, d *xml.Decoder) {
+			switch se.Name.Local {
+			case "c":
+				cell = attr(se, "r")
+			case "f":
+				var f string
+				_ = d.DecodeElement(&f, &se)
+				p.Add(name+"!"+cell, "the cell holds a formula (=%s); write its value instead", f)
+			}
+		})
+	})
+	return p
+}
+
+// readXML calls visit for every start element of a part; a part missing or
+// unreadable is left to excelize to refuse.
+func readXML(zf *zip.File, visit func(xml.StartElement, *xml.Decoder)) {
+	if zf == nil {
+		return
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return
+	}
+	defer rc.Close()
+	d := xml.NewDecoder(io.LimitReader(rc, MaxUnpackedBytes))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			visit(se, d)
+		}
+	}
+}
+
+func attr(se xml.StartElement, local string) string {
+	for _, a := range se.Attr {
+		if a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
 }
 
 var languageColumn = regexp.MustCompile(`^(label|hint)::(.*)$`)
@@ -319,12 +399,9 @@ func (x *xlsReader) readSheet(name string) (*sheet, error) {
 		return nil, survey.Errorf(survey.Malformed, "the sheet %s has %d columns; at most 100 are taken", name, width)
 	}
 	for r := range rows {
-		for c := range width + 1 {
-			cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
-			if formula, _ := x.f.GetCellFormula(name, cell); formula != "" {
-				x.r.add(name+"!"+cell, "the cell holds a formula (=%s); write its value instead", formula)
-			}
-			if c < len(rows[r]) && !storable(rows[r][c]) {
+		for c := range rows[r] {
+			if !storable(rows[r][c]) {
+				cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
 				x.r.add(name+"!"+cell, "the cell holds a NUL character or invalid UTF-8")
 			}
 		}
