@@ -31,7 +31,13 @@ func surveyCore(t *testing.T) string {
 		}
 		t.Skipf("node or npm not found (%v); the SurveyJS export is checked with survey-core where they are", err)
 	}
-	if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "survey-core", "package.json")); err != nil {
+	// npm writes node_modules/.package-lock.json on install: missing or older than
+	// the committed lock, the install is stale.
+	lock, err := os.Stat(filepath.Join(nodeDir, "package-lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if installed, err := os.Stat(filepath.Join(nodeDir, "node_modules", ".package-lock.json")); err != nil || installed.ModTime().Before(lock.ModTime()) {
 		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
 		cmd.Dir = nodeDir
 		if out, err := cmd.CombinedOutput(); err != nil {
