@@ -98,7 +98,8 @@ func (s *Server) importSurvey(c echo.Context) error {
 }
 
 // chooseLanguage picks the language of a read among those the survey has: the
-// one ?lang= names, else the best of Accept-Language, else English. A language
+// one ?lang= names (or its base language: fr for fr-ch), else the best of
+// Accept-Language, else English. A language
 // the survey has no texts in falls back to English, text by text.
 func chooseLanguage(c echo.Context, have []string) (string, error) {
 	c.Response().Header().Add(echo.HeaderVary, "Accept-Language")
@@ -108,9 +109,15 @@ func chooseLanguage(c echo.Context, have []string) (string, error) {
 		if !survey.ValidLanguage(q) {
 			return "", queryError("lang", "must be a language tag such as fr, de-ch or pt-br")
 		}
+		base, _, _ := strings.Cut(q, "-")
 		for _, h := range have {
-			if h == q {
+			switch h {
+			case q:
 				lang = q
+			case base: // fr for fr-ch, unless fr-ch itself is there
+				if lang != q {
+					lang = base
+				}
 			}
 		}
 	} else if header := c.Request().Header.Get("Accept-Language"); header != "" && len(have) > 1 {

@@ -90,6 +90,8 @@ func TestSurveyLanguages(t *testing.T) {
 						t.Fatalf("headers %v", r.header)
 					}
 				}},
+			{name: "a regional variant of a language it has", as: "admin", method: "GET", path: "/v1/surveys/{{id}}?lang=FR-CH", status: 200,
+				want: map[string]any{"language": "fr", "sections.0.questions.0.prompt": "La zone est-elle signée ?"}},
 			{name: "a language the survey has not", as: "admin", method: "GET", path: "/v1/surveys/{{id}}?lang=ja", status: 200,
 				want: map[string]any{"language": "en", "sections.0.questions.0.prompt": "Is the TLD zone signed?"}},
 			{name: "not a language tag", as: "admin", method: "GET", path: "/v1/surveys/{{id}}?lang=fr_FR!", status: 400, errors: []string{"lang"}},
