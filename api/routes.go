@@ -41,6 +41,7 @@ func (s *Server) routes(e *echo.Echo) {
 
 	v1.GET("/surveys", s.listSurveys)
 	v1.POST("/surveys", s.createSurvey, secretariatOnly)
+	v1.POST("/surveys/import", s.importSurvey, secretariatOnly)
 	v1.GET("/surveys/:id", s.getSurvey)
 	v1.PUT("/surveys/:id", s.replaceSurvey, secretariatOnly)
 	v1.PATCH("/surveys/:id", s.updateSurvey, secretariatOnly)
@@ -49,6 +50,7 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/surveys/:id/close", s.transition(survey.StatusClosed), secretariatOnly)
 	v1.POST("/surveys/:id/publish", s.transition(survey.StatusPublished), secretariatOnly)
 	v1.POST("/surveys/:id/clone", s.cloneSurvey, secretariatOnly)
+	v1.GET("/surveys/:id/export", s.exportSurvey)
 
 	v1.GET("/surveys/:id/progress", s.surveyProgress, secretariatOnly)
 	v1.GET("/surveys/:id/responses", s.listResponses)

@@ -40,6 +40,9 @@ type sectionBody struct {
 	Title       string         `json:"title"`
 	Description string         `json:"description,omitempty"`
 	Questions   []questionBody `json:"questions"`
+
+	TitleTranslations       map[string]string `json:"title_translations,omitempty"`
+	DescriptionTranslations map[string]string `json:"description_translations,omitempty"`
 }
 
 type questionBody struct {
@@ -52,11 +55,16 @@ type questionBody struct {
 	Options     []optionBody     `json:"options,omitempty"`
 	Constraints *constraintsBody `json:"constraints,omitempty"`
 	Condition   *conditionBody   `json:"condition,omitempty"`
+
+	PromptTranslations map[string]string `json:"prompt_translations,omitempty"`
+	HelpTranslations   map[string]string `json:"help_translations,omitempty"`
 }
 
 type optionBody struct {
 	Key   string `json:"key"`
 	Label string `json:"label"`
+
+	LabelTranslations map[string]string `json:"label_translations,omitempty"`
 }
 
 type constraintsBody struct {
@@ -82,6 +90,8 @@ type surveyResponse struct {
 	ID string `json:"id"`
 	surveyBody
 	Period      *string              `json:"period"`
+	Language    string               `json:"language"`  // the language of the texts above
+	Languages   []string             `json:"languages"` // every language the survey has texts in, English first
 	Status      string               `json:"status"`
 	Transitions []transitionResponse `json:"transitions"`
 	CreatedAt   time.Time            `json:"created_at"`
@@ -144,7 +154,8 @@ func (b surveyBody) toSurvey() survey.Survey {
 	s.Sections = make([]survey.Section, len(b.Sections))
 	for i, sec := range b.Sections {
 		out := survey.Section{Key: sec.Key, Title: sec.Title, Description: sec.Description,
-			Questions: make([]survey.Question, len(sec.Questions))}
+			Questions: make([]survey.Question, len(sec.Questions)), TitleTranslations: sec.TitleTranslations,
+			DescriptionTranslations: sec.DescriptionTranslations}
 		for j, q := range sec.Questions {
 			out.Questions[j] = q.toQuestion()
 		}
@@ -171,9 +182,9 @@ func (p *policyBody) apply(pol survey.ResultsPolicy) survey.ResultsPolicy {
 
 func (q questionBody) toQuestion() survey.Question {
 	out := survey.Question{Key: q.Key, Type: survey.QuestionType(q.Type), Prompt: q.Prompt, Help: q.Help,
-		Required: q.Required, Unit: q.Unit}
+		Required: q.Required, Unit: q.Unit, PromptTranslations: q.PromptTranslations, HelpTranslations: q.HelpTranslations}
 	for _, o := range q.Options {
-		out.Options = append(out.Options, survey.Option{Key: o.Key, Label: o.Label})
+		out.Options = append(out.Options, survey.Option{Key: o.Key, Label: o.Label, LabelTranslations: o.LabelTranslations})
 	}
 	if c := q.Constraints; c != nil {
 		out.Constraints = survey.Constraints{Min: c.Min, Max: c.Max, MinDate: c.MinDate, MaxDate: c.MaxDate,
@@ -192,7 +203,8 @@ func toSurveyBody(s survey.Survey) surveyBody {
 		ResultsPolicy: &policyBody{Visibility: &vis, MinRespondents: &k, RespondentsOnly: &ro},
 		Sections:      make([]sectionBody, len(s.Sections))}
 	for i, sec := range s.Sections {
-		sb := sectionBody{Key: sec.Key, Title: sec.Title, Description: sec.Description, Questions: make([]questionBody, len(sec.Questions))}
+		sb := sectionBody{Key: sec.Key, Title: sec.Title, Description: sec.Description, Questions: make([]questionBody, len(sec.Questions)),
+			TitleTranslations: sec.TitleTranslations, DescriptionTranslations: sec.DescriptionTranslations}
 		for j, q := range sec.Questions {
 			sb.Questions[j] = toQuestionBody(q)
 		}
@@ -202,9 +214,10 @@ func toSurveyBody(s survey.Survey) surveyBody {
 }
 
 func toQuestionBody(q survey.Question) questionBody {
-	out := questionBody{Key: q.Key, Type: string(q.Type), Prompt: q.Prompt, Help: q.Help, Required: q.Required, Unit: q.Unit}
+	out := questionBody{Key: q.Key, Type: string(q.Type), Prompt: q.Prompt, Help: q.Help, Required: q.Required, Unit: q.Unit,
+		PromptTranslations: q.PromptTranslations, HelpTranslations: q.HelpTranslations}
 	for _, o := range q.Options {
-		out.Options = append(out.Options, optionBody{Key: o.Key, Label: o.Label})
+		out.Options = append(out.Options, optionBody{Key: o.Key, Label: o.Label, LabelTranslations: o.LabelTranslations})
 	}
 	if c := q.Constraints; c != (survey.Constraints{}) {
 		out.Constraints = &constraintsBody{Min: c.Min, Max: c.Max, MinDate: c.MinDate, MaxDate: c.MaxDate,
@@ -225,6 +238,7 @@ func optional(s string) *string {
 
 func toSurveyResponse(s survey.Survey) surveyResponse {
 	out := surveyResponse{ID: s.ID, surveyBody: toSurveyBody(s), Period: optional(s.Period), Status: string(s.Status),
+		Language: survey.English, Languages: s.Languages(),
 		Transitions: make([]transitionResponse, len(s.Transitions)), CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 	for i, t := range s.Transitions {
 		out.Transitions[i] = transitionResponse{From: string(t.From), To: string(t.To), By: t.By, At: t.At}
@@ -281,13 +295,20 @@ func (s *Server) createSurvey(c echo.Context) error {
 	return c.JSON(http.StatusCreated, toSurveyResponse(sv))
 }
 
-// getSurvey serves GET /v1/surveys/{id}.
+// getSurvey serves GET /v1/surveys/{id}, its texts in the language that
+// ?lang= or Accept-Language chooses (see chooseLanguage).
 func (s *Server) getSurvey(c echo.Context) error {
 	sv, err := s.readableSurvey(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toSurveyResponse(sv))
+	lang, err := chooseLanguage(c, sv.Languages())
+	if err != nil {
+		return err
+	}
+	out := toSurveyResponse(sv.Localized(lang))
+	out.Language = lang
+	return c.JSON(http.StatusOK, out)
 }
 
 // readableSurvey returns the survey if the caller may read it; to anybody else it
