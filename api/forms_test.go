@@ -14,7 +14,6 @@ import (
 	"github.com/tldcouncil/surveyd/internal/dbtest"
 )
 
-
 // translatedSurvey is dnssecSurvey with French and German texts.
 func translatedSurvey(t *testing.T) string {
 	return withSurvey(t, func(doc map[string]any) {
