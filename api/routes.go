@@ -100,6 +100,9 @@ func inputs() map[string]routeInputs {
 
 		"GET /v1/surveys":            {query: append([]string{"status", "topic", "series"}, page...)},
 		"POST /v1/surveys":           body,
+		"POST /v1/surveys/import":    {query: []string{"format"}, body: true},
+		"GET /v1/surveys/:id":        {query: []string{"lang"}},
+		"GET /v1/surveys/:id/export": {query: []string{"format"}},
 		"PUT /v1/surveys/:id":        body,
 		"PATCH /v1/surveys/:id":      body,
 		"POST /v1/surveys/:id/clone": body,
@@ -110,10 +113,15 @@ func inputs() map[string]routeInputs {
 		"PUT /v1/surveys/:id/extensions/:member":        body,
 		"POST /v1/surveys/:id/imports":                  {query: []string{"dry_run", "submit"}, body: true},
 		"GET /v1/surveys/:id/results":                   {query: []string{"peer_group", "question", "compare"}},
+		"GET /v1/surveys/:id/results/export":            {query: []string{"format", "peer_group", "question", "compare"}},
+		"GET /v1/surveys/:id/results/charts/:question":  {query: []string{"format", "peer_group"}},
+		"GET /v1/surveys/:id/answers/export":            {query: []string{"format"}},
 
-		"GET /v1/series":                {query: page},
-		"POST /v1/series":               body,
-		"POST /v1/series/:key/editions": body,
-		"GET /v1/series/:key/trends":    {query: []string{"question", "member", "from", "to", "peer_group"}},
+		"GET /v1/series":                   {query: page},
+		"POST /v1/series":                  body,
+		"POST /v1/series/:key/editions":    body,
+		"GET /v1/series/:key/trends":       {query: []string{"question", "member", "from", "to", "peer_group"}},
+		"GET /v1/series/:key/trends/chart": {query: []string{"format", "question", "member", "from", "to", "peer_group"}},
+		"GET /v1/series/:key/export":       {query: []string{"format", "view", "from", "to", "member", "peer_group"}},
 	}
 }
