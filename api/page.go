@@ -62,6 +62,6 @@ func cursorOf(next string) string {
 }
 
 func queryError(param, reason string) error {
-	return &survey.Error{Code: survey.Malformed, Message: "a query parameter is not valid",
+	return &survey.Error{Code: survey.Malformed, Reason: survey.BadQuery, Message: "a query parameter is not valid",
 		Fields: []survey.FieldError{{Field: param, Reason: reason}}}
 }

@@ -140,7 +140,7 @@ func ifMatch(c echo.Context) (*int, error) {
 	}
 	v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(h, "W/"), `"`))
 	if err != nil || v < 0 {
-		return nil, &survey.Error{Code: survey.Malformed, Message: "If-Match must be the ETag of the response, such as \"3\"",
+		return nil, &survey.Error{Code: survey.Malformed, Reason: survey.BadIfMatch, Message: "If-Match must be the ETag of the response, such as \"3\"",
 			Fields: []survey.FieldError{{Field: "If-Match", Reason: "is not a version this API sent"}}}
 	}
 	return &v, nil
@@ -166,14 +166,14 @@ func (s *Server) readableResponse(c echo.Context) (survey.Survey, string, error)
 	}
 	member := c.Param("member")
 	if !caller(c).CanReadResponse(member) {
-		return survey.Survey{}, "", survey.Errorf(survey.Forbidden, "this is the response of member %s; you may see only your own member's", member)
+		return survey.Survey{}, "", survey.Refusef(survey.Forbidden, survey.NotOwnMember, "this is the response of member %s; you may see only your own member's", member)
 	}
 	addressed, err := s.store.Addressed(c.Request().Context(), sv, member)
 	if err != nil {
 		return survey.Survey{}, "", err
 	}
 	if !addressed {
-		return survey.Survey{}, "", survey.Errorf(survey.NotFound, "member %q is not in the audience of this survey", member)
+		return survey.Survey{}, "", survey.Refusef(survey.NotFound, survey.NotInAudience, "member %q is not in the audience of this survey", member)
 	}
 	return sv, member, nil
 }
@@ -383,7 +383,7 @@ func readCSV(body io.Reader, sv survey.Survey) ([]store.ImportRow, error) {
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return nil, &survey.Error{Code: survey.Invalid, Message: "the upload is not valid CSV",
+			return nil, &survey.Error{Code: survey.Invalid, Reason: survey.BadCSV, Message: "the upload is not valid CSV",
 				Fields: []survey.FieldError{{Field: fmt.Sprintf("line %d, column %d", pe.Line, pe.Column), Reason: pe.Err.Error()}}}
 		}
 		if err != nil {

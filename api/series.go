@@ -176,7 +176,7 @@ func (s *Server) seriesTrends(c echo.Context) error {
 	}
 	q, ok := sr.Template.Question(key)
 	if !ok {
-		return survey.Errorf(survey.NotFound, "series %s has no metric %q", sr.Key, key)
+		return survey.Refusef(survey.NotFound, survey.NoSuchMetric, "series %s has no metric %q", sr.Key, key)
 	}
 	if q.Type != survey.Integer && q.Type != survey.Number && q.Type != survey.Percentage {
 		return queryError("question", q.Key+" is a "+string(q.Type)+" question; trends are of numbers")
@@ -193,7 +193,7 @@ func (s *Server) seriesTrends(c echo.Context) error {
 			return err
 		}
 		if !in {
-			return survey.Errorf(survey.NotFound, "no series has the key %q", sr.Key)
+			return survey.Refusef(survey.NotFound, survey.NoSuchSeries, "no series has the key %q", sr.Key)
 		}
 	}
 	member := c.QueryParam("member")
@@ -201,7 +201,7 @@ func (s *Server) seriesTrends(c echo.Context) error {
 	case !me.IsSecretariat() && member == "":
 		member = me.Member
 	case !me.IsSecretariat() && member != me.Member:
-		return survey.Errorf(survey.Forbidden, "you may follow the values of your own member only")
+		return survey.Refusef(survey.Forbidden, survey.NotOwnMember, "you may follow the values of your own member only")
 	case member != "":
 		if _, err := s.store.Member(ctx, member); err != nil {
 			return err

@@ -306,7 +306,7 @@ func (s *Server) readableSurvey(c echo.Context, id string) (survey.Survey, error
 		}
 	}
 	if !sv.ReadableBy(me, addressed) {
-		return survey.Survey{}, survey.Errorf(survey.NotFound, "no survey has the id %q", id)
+		return survey.Survey{}, survey.Refusef(survey.NotFound, survey.NoSuchSurvey, "no survey has the id %q", id)
 	}
 	return sv, nil
 }

@@ -42,7 +42,7 @@ func (s *Server) tokenOwner(c echo.Context, id string) (survey.User, error) {
 		return survey.User{}, err
 	}
 	if !caller(c).CanManageTokensOf(u) {
-		return survey.User{}, survey.Errorf(survey.Forbidden, "only the secretariat and the user itself may manage a user's tokens")
+		return survey.User{}, survey.Refusef(survey.Forbidden, survey.NotOwnUser, "only the secretariat and the user itself may manage a user's tokens")
 	}
 	return u, nil
 }
@@ -88,7 +88,7 @@ func (s *Server) visibleToken(c echo.Context, id string) (survey.Token, error) {
 		return survey.Token{}, err
 	}
 	if !caller(c).CanManageToken(t) {
-		return survey.Token{}, survey.Errorf(survey.NotFound, "no token has the id %q", id)
+		return survey.Token{}, survey.Refusef(survey.NotFound, survey.NoSuchToken, "no token has the id %q", id)
 	}
 	return t, nil
 }

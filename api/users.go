@@ -93,7 +93,7 @@ func (s *Server) visibleUser(c echo.Context, id string) (survey.User, error) {
 		return survey.User{}, err
 	}
 	if !caller(c).CanSeeUser(u) {
-		return survey.User{}, survey.Errorf(survey.NotFound, "no user has the id %q", id)
+		return survey.User{}, survey.Refusef(survey.NotFound, survey.NoSuchUser, "no user has the id %q", id)
 	}
 	return u, nil
 }

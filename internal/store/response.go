@@ -239,14 +239,14 @@ func (s *Store) checkWrite(tx *gorm.DB, sv survey.Survey, member string, by surv
 		if err != nil {
 			return err
 		}
-		return survey.Errorf(survey.NotFound, "member %q is not in the audience of this survey", member)
+		return survey.Refusef(survey.NotFound, survey.NotInAudience, "member %q is not in the audience of this survey", member)
 	}
 	return nil
 }
 
 func checkVersion(row responseRow, ifMatch *int) error {
 	if ifMatch != nil && *ifMatch != row.Version {
-		return survey.Errorf(survey.PreconditionFailed,
+		return survey.Refusef(survey.PreconditionFailed, survey.StaleVersion,
 			"the response is at version %d, not %d: someone else saved meanwhile; reload it and apply your changes again", row.Version, *ifMatch)
 	}
 	return nil
@@ -418,7 +418,7 @@ func (s *Store) Withdraw(ctx context.Context, w Write) (survey.Response, error) 
 			return err
 		}
 		if row.Status != string(survey.ResponseSubmitted) {
-			return survey.Errorf(survey.Conflict, "only a submitted response can be withdrawn; this one is a draft")
+			return survey.Refusef(survey.Conflict, survey.NotSubmitted, "only a submitted response can be withdrawn; this one is a draft")
 		}
 		now := s.Now()
 		e := s.event(row.ID, survey.EventWithdraw, w.By, now)

@@ -122,9 +122,9 @@ func (u User) CheckWriteResponse(member string) error {
 	case u.IsSecretariat():
 		return nil
 	case u.Member != member:
-		return Errorf(Forbidden, "this is the response of member %s; you may write only your own member's", member)
+		return Refusef(Forbidden, NotOwnMember, "this is the response of member %s; you may write only your own member's", member)
 	case u.Role != RoleRespondent:
-		return Errorf(Forbidden, "a %s may read the response but not change it; respondents write", u.Role)
+		return Refusef(Forbidden, ReadOnlyRole, "a %s may read the response but not change it; respondents write", u.Role)
 	}
 	return nil
 }
@@ -142,10 +142,10 @@ func (s Survey) EffectiveDeadline(extension *time.Time) *time.Time {
 // writes at now: the survey is open and the member's deadline has not passed.
 func (s Survey) CheckWritable(now time.Time, extension *time.Time) error {
 	if s.Status != StatusOpen {
-		return Errorf(Conflict, "the survey is %s; answers are taken only while it is open", s.Status)
+		return Refusef(Conflict, NotOpen, "the survey is %s; answers are taken only while it is open", s.Status)
 	}
 	if d := s.EffectiveDeadline(extension); d != nil && !now.Before(*d) {
-		return Errorf(Conflict, "the deadline %s has passed; the response is locked", d.UTC().Format(time.RFC3339))
+		return Refusef(Conflict, DeadlinePassed, "the deadline %s has passed; the response is locked", d.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
@@ -221,7 +221,10 @@ func (s Survey) CheckSubmit(answers map[string]Value) error {
 	for _, key := range s.MissingRequired(answers) {
 		p.Add("answers."+key, "is required")
 	}
-	return p.Err("required answers are missing; every one is listed")
+	if len(p) == 0 {
+		return nil
+	}
+	return &Error{Code: Invalid, Reason: RequiredMissing, Message: "required answers are missing; every one is listed", Fields: p}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
