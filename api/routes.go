@@ -60,11 +60,11 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/surveys/:id/extensions", s.listExtensions, secretariatOnly)
 	v1.PUT("/surveys/:id/extensions/:member", s.extendDeadline, secretariatOnly)
 	v1.POST("/surveys/:id/imports", s.importResponses, secretariatOnly)
-	v1.GET("/surveys/:id/results", s.surveyResults)
+	v1.GET("/surveys/:id/results", s.surveyResults, revalidated)
 
 	v1.GET("/series", s.listSeries)
 	v1.POST("/series", s.createSeries, secretariatOnly)
 	v1.GET("/series/:key", s.getSeries)
 	v1.POST("/series/:key/editions", s.createEdition, secretariatOnly)
-	v1.GET("/series/:key/trends", s.seriesTrends)
+	v1.GET("/series/:key/trends", s.seriesTrends, revalidated)
 }
