@@ -277,3 +277,34 @@ func TestCompression(t *testing.T) {
 		}
 	})
 }
+
+// TestLocationOfCreated: every 201 names the path of what it made, and that
+// path reads it back.
+func TestLocationOfCreated(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		h := newHarness(t, db)
+		withMembers(h)
+		for _, c := range []struct{ path, body string }{
+			{"/v1/members", `{"code":"fo","name":"FO","country":"FO","membership":"observer"}`},
+			{"/v1/peer-groups", `{"key":"danes","name":"Danes","members":["dk"]}`},
+			{"/v1/users", `{"email":"x@nic.fo","role":"viewer","member":"fo"}`},
+			{"/v1/users/{{dk_user}}/tokens", `{"name":"ci"}`},
+			{"/v1/surveys", dnssecSurvey},
+			{"/v1/surveys/{{made}}/clone", `{"edition":"2027"}`},
+			{"/v1/series", monthlyStats},
+			{"/v1/series/monthly-stats/editions", `{"period":"2026-10"}`},
+		} {
+			r := h.do("admin", http.MethodPost, c.path, c.body)
+			loc := r.header.Get("Location")
+			if r.status != http.StatusCreated || !strings.HasPrefix(loc, "/v1/") {
+				t.Fatalf("POST %s: %d, Location %q\n%s", c.path, r.status, loc, r.body)
+			}
+			if strings.HasPrefix(loc, "/v1/surveys/") {
+				h.vars["made"] = strings.TrimPrefix(loc, "/v1/surveys/")
+			}
+			if back := h.do("admin", http.MethodGet, loc, nil); back.status != http.StatusOK {
+				t.Fatalf("GET %s, the Location of POST %s: %d", loc, c.path, back.status)
+			}
+		}
+	})
+}

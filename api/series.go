@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -132,7 +133,7 @@ func (s *Server) createSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toSeriesResponse(sr, nil))
+	return created(c, "/v1/series/"+url.PathEscape(sr.Key), toSeriesResponse(sr, nil))
 }
 
 // getSeries serves GET /v1/series/{key}: the series, its editions by period and
@@ -160,7 +161,7 @@ func (s *Server) createEdition(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toSurveyResponse(sv))
+	return created(c, surveyLocation(sv), toSurveyResponse(sv))
 }
 
 // seriesTrends serves GET /v1/series/{key}/trends.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -278,7 +279,7 @@ func (s *Server) createSurvey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toSurveyResponse(sv))
+	return created(c, surveyLocation(sv), toSurveyResponse(sv))
 }
 
 // getSurvey serves GET /v1/surveys/{id}.
@@ -389,5 +390,8 @@ func (s *Server) cloneSurvey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toSurveyResponse(sv))
+	return created(c, surveyLocation(sv), toSurveyResponse(sv))
 }
+
+// surveyLocation is the path of a survey, for the Location of a 201.
+func surveyLocation(sv survey.Survey) string { return "/v1/surveys/" + url.PathEscape(sv.ID) }

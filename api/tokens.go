@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -78,7 +79,7 @@ func (s *Server) createToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, createdTokenResponse{tokenResponse: toTokenResponse(t), Secret: secret})
+	return created(c, "/v1/tokens/"+url.PathEscape(t.ID), createdTokenResponse{tokenResponse: toTokenResponse(t), Secret: secret})
 }
 
 // visibleToken returns the token with the id if the caller may manage it.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -73,7 +74,7 @@ func (s *Server) createUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toUserResponse(u))
+	return created(c, "/v1/users/"+url.PathEscape(u.ID), toUserResponse(u))
 }
 
 // getUser serves GET /v1/users/{id}.
