@@ -54,7 +54,7 @@ func (s *Store) Import(ctx context.Context, surveyID string, rows []ImportRow, s
 				return err
 			}
 			w := Write{SurveyID: surveyID, Member: row.Member, Answers: row.Answers, By: by}
-			r, err := s.save(tx, sv, w, submit)
+			r, err := s.save(tx, sv, w, submit, nil)
 			var se *survey.Error
 			switch {
 			case errors.Is(err, errNothingToDo):
