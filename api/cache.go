@@ -53,7 +53,7 @@ func revalidated(next echo.HandlerFunc) echo.HandlerFunc {
 		if matchesTag(c.Request().Header.Get("If-None-Match"), tag) {
 			h.Del(echo.HeaderContentType)
 			h.Del(echo.HeaderContentLength)
-			res.Status = http.StatusNotModified
+			res.Status, res.Size = http.StatusNotModified, 0
 			orig.WriteHeader(http.StatusNotModified)
 			return nil
 		}
