@@ -79,7 +79,7 @@ func parseOrigins(list string) ([]string, error) {
 				(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(o, "*?") {
 				return nil, fmt.Errorf("CORS origin %q: want scheme://host[:port], such as https://dash.example.org, or *", o)
 			}
-			o = u.Scheme + "://" + u.Host
+			o = u.Scheme + "://" + strings.ToLower(u.Host) // as browsers send it
 		}
 		out = append(out, o)
 	}

@@ -16,6 +16,7 @@ func TestCORSOrigins(t *testing.T) {
 		{env: "", want: nil},
 		{env: "https://dash.example.org, http://localhost:5173/", want: []string{"https://dash.example.org", "http://localhost:5173"}},
 		{env: "*", want: []string{"*"}},
+		{env: "HTTPS://Dash.Example.org", want: []string{"https://dash.example.org"}},
 		{env: "https://a.example.org", flag: "https://b.example.org", want: []string{"https://b.example.org"}},
 		{env: "dash.example.org", err: "CORS origin"},
 		{env: "https://dash.example.org/app", err: "CORS origin"},
