@@ -126,12 +126,17 @@ func TestCORS(t *testing.T) {
 		}
 
 		// Another origin gets no CORS headers, and is served as usual.
-		for _, method := range []string{http.MethodGet, http.MethodOptions} {
-			hdr := http.Header{"Origin": {"https://evil.example.com"}, "Access-Control-Request-Method": {"GET"}}
+		for _, c := range []struct{ method, origin string }{
+			{http.MethodGet, "https://evil.example.com"}, {http.MethodOptions, "https://evil.example.com"},
+			{http.MethodGet, dash + ".evil.example.com"}, {http.MethodGet, "https://x." + strings.TrimPrefix(dash, "https://")},
+			{http.MethodGet, "http://" + strings.TrimPrefix(dash, "https://")}, {http.MethodGet, "null"},
+		} {
+			method := c.method
+			hdr := http.Header{"Origin": {c.origin}, "Access-Control-Request-Method": {"GET"}}
 			r = h.doWith("dk", method, "/v1/me", "", hdr)
 			for k := range r.header {
 				if strings.HasPrefix(k, "Access-Control-") {
-					t.Errorf("%s from another origin: %s is set", method, k)
+					t.Errorf("%s from %s: %s is set", method, c.origin, k)
 				}
 			}
 			if method == http.MethodGet && r.status != http.StatusOK {
