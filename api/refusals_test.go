@@ -1,7 +1,12 @@
 package api_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
+	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -91,4 +96,53 @@ func TestNotInAudience(t *testing.T) {
 				body: `{"answers":{"zone_signed":true}}`, status: 404, want: refused("not_found", "not_in_audience")},
 		})
 	})
+}
+
+// TestEveryReasonIsDocumented: the reasons declared in internal/survey are
+// exactly the ones openapi.yaml lists beside the codes, so none can be sent
+// undocumented and none is documented that the server cannot send.
+func TestEveryReasonIsDocumented(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "internal", "survey", "error.go"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]bool{}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			v := spec.(*ast.ValueSpec)
+			if len(v.Values) != 1 {
+				continue
+			}
+			if lit, ok := v.Values[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				value, _ := strconv.Unquote(lit.Value)
+				declared[value] = true // the codes, and the reasons
+			}
+		}
+	}
+	doc, err := spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for _, v := range doc.Components.Schemas["Problem"].Value.Properties["reason"].Value.Enum {
+		documented[v.(string)] = true
+	}
+	// Echo's own refusals have no domain code; their reason is their code.
+	for _, echoCode := range []string{"method_not_allowed", "request_entity_too_large", "unsupported_media_type", "service_unavailable"} {
+		declared[echoCode] = true
+	}
+	for r := range declared {
+		if !documented[r] {
+			t.Errorf("reason %q is declared in internal/survey but not in openapi.yaml", r)
+		}
+	}
+	for r := range documented {
+		if !declared[r] {
+			t.Errorf("reason %q is in openapi.yaml but declared nowhere", r)
+		}
+	}
 }
