@@ -8,7 +8,7 @@ CONTRACT := api/contract
 CONTRACT_NODE := $(CONTRACT)/node_modules/.installed
 REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(CONTRACT)/node_modules/.bin/redocly
 
-.PHONY: run build test lint vet bench clean
+.PHONY: run build test lint vet contract bench clean
 
 ## run: build surveyd and serve the API on :8080 from ./surveys.db, loading the demo into an empty database
 run: build
@@ -18,8 +18,8 @@ run: build
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/surveyd ./cmd/surveyd
 
-## test: lint the spec, check formatting and vet, then run every test on SQLite and PostgreSQL
-test: lint vet
+## test: lint the spec, check formatting and vet, type-check the typed client, then run every test on SQLite and PostgreSQL
+test: lint vet contract
 	@mkdir -p bin
 	@status=0; $(GO) test -count=1 -v ./... > bin/test.log 2>&1 || status=$$?; \
 	grep -E '^(ok|FAIL|panic:)|^\s*--- FAIL' bin/test.log || true; \
@@ -43,6 +43,10 @@ lint: $(CONTRACT_NODE)
 $(CONTRACT_NODE): $(CONTRACT)/package.json $(CONTRACT)/package-lock.json
 	cd $(CONTRACT) && npm ci --loglevel=error
 	@touch $@
+
+## contract: generate TypeScript types from openapi.yaml and type-check the typed client (api/contract) against them
+contract: $(CONTRACT_NODE)
+	@cd $(CONTRACT) && npm run --silent generate && npx --no-install tsc --noEmit -p . && echo "contract: the typed client type-checks against openapi.yaml"
 
 ## vet: formatting and go vet
 vet:

@@ -12,13 +12,15 @@ import (
 )
 
 // problem is an RFC 9457 problem document, with the field errors of the request
-// and a stable code for programs.
+// and two stable names for programs: code, the kind of problem (one per status),
+// and reason, its specific cause (decision 0013).
 type problem struct {
 	Type      string         `json:"type"`
 	Title     string         `json:"title"`
 	Status    int            `json:"status"`
 	Detail    string         `json:"detail,omitempty"`
 	Code      string         `json:"code"`
+	Reason    string         `json:"reason"`
 	RequestID string         `json:"request_id,omitempty"`
 	Errors    []problemField `json:"errors,omitempty"`
 }
@@ -68,7 +70,7 @@ func (s *Server) problemOf(err error, c echo.Context) problem {
 	switch {
 	case errors.As(err, &se) && se.Code != survey.Internal:
 		p.Status = statusOf[se.Code]
-		p.Code = string(se.Code)
+		p.Code, p.Reason = string(se.Code), string(se.Reason)
 		p.Detail = se.Message
 		for _, f := range se.Fields {
 			p.Errors = append(p.Errors, problemField{Field: f.Field, Reason: f.Reason})
@@ -97,6 +99,9 @@ func (s *Server) problemOf(err error, c echo.Context) problem {
 		p.Status = http.StatusInternalServerError
 		p.Code = string(survey.Internal)
 		p.Detail = "something went wrong on our side; the request ID helps us find it"
+	}
+	if p.Reason == "" {
+		p.Reason = p.Code // a problem with no finer cause than its kind
 	}
 	p.Title = http.StatusText(p.Status)
 	return p

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -67,7 +68,7 @@ func (s *Server) createPeerGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toPeerGroupResponse(g))
+	return created(c, "/v1/peer-groups/"+url.PathEscape(g.Key), toPeerGroupResponse(g))
 }
 
 // getPeerGroup serves GET /v1/peer-groups/{key}.

@@ -62,17 +62,17 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/surveys/:id/extensions", s.listExtensions, secretariatOnly)
 	v1.PUT("/surveys/:id/extensions/:member", s.extendDeadline, secretariatOnly)
 	v1.POST("/surveys/:id/imports", s.importResponses, secretariatOnly)
-	v1.GET("/surveys/:id/results", s.surveyResults)
-	v1.GET("/surveys/:id/results/export", s.exportResults)
-	v1.GET("/surveys/:id/results/charts/:question", s.resultsChart)
+	v1.GET("/surveys/:id/results", s.surveyResults, revalidated)
+	v1.GET("/surveys/:id/results/export", s.exportResults, revalidated)
+	v1.GET("/surveys/:id/results/charts/:question", s.resultsChart, revalidated)
 	v1.GET("/surveys/:id/answers/export", s.exportResponses)
 
 	v1.GET("/series", s.listSeries)
 	v1.POST("/series", s.createSeries, secretariatOnly)
 	v1.GET("/series/:key", s.getSeries)
 	v1.POST("/series/:key/editions", s.createEdition, secretariatOnly)
-	v1.GET("/series/:key/trends", s.seriesTrends)
-	v1.GET("/series/:key/trends/chart", s.trendChart)
+	v1.GET("/series/:key/trends", s.seriesTrends, revalidated)
+	v1.GET("/series/:key/trends/chart", s.trendChart, revalidated)
 	v1.GET("/series/:key/export", s.exportSeries)
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -132,7 +133,7 @@ func (s *Server) createSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toSeriesResponse(sr, nil))
+	return created(c, "/v1/series/"+url.PathEscape(sr.Key), toSeriesResponse(sr, nil))
 }
 
 // getSeries serves GET /v1/series/{key}: the series, its editions by period and
@@ -160,7 +161,7 @@ func (s *Server) createEdition(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toSurveyResponse(sv))
+	return created(c, surveyLocation(sv), toSurveyResponse(sv))
 }
 
 // seriesTrends serves GET /v1/series/{key}/trends.
@@ -186,7 +187,7 @@ func (s *Server) readableSeries(c echo.Context) (survey.Series, error) {
 			return sr, err
 		}
 		if !in {
-			return sr, survey.Errorf(survey.NotFound, "no series has the key %q", sr.Key)
+			return sr, survey.Refusef(survey.NotFound, survey.NoSuchSeries, "no series has the key %q", sr.Key)
 		}
 	}
 	return sr, nil
@@ -206,7 +207,7 @@ func (s *Server) readTrend(c echo.Context, key string, out *trendResponse) error
 	}
 	q, ok := sr.Template.Question(key)
 	if !ok {
-		return survey.Errorf(survey.NotFound, "series %s has no metric %q", sr.Key, key)
+		return survey.Refusef(survey.NotFound, survey.NoSuchMetric, "series %s has no metric %q", sr.Key, key)
 	}
 	if q.Type != survey.Integer && q.Type != survey.Number && q.Type != survey.Percentage {
 		return queryError("question", q.Key+" is a "+string(q.Type)+" question; trends are of numbers")
@@ -221,7 +222,7 @@ func (s *Server) readTrend(c echo.Context, key string, out *trendResponse) error
 	case !me.IsSecretariat() && member == "":
 		member = me.Member
 	case !me.IsSecretariat() && member != me.Member:
-		return survey.Errorf(survey.Forbidden, "you may follow the values of your own member only")
+		return survey.Refusef(survey.Forbidden, survey.NotOwnMember, "you may follow the values of your own member only")
 	case member != "":
 		if _, err := s.store.Member(ctx, member); err != nil {
 			return err

@@ -19,6 +19,10 @@ type Config struct {
 	Store  *store.Store
 	Logger *slog.Logger
 	Now    func() time.Time // nil for time.Now
+
+	// CORSOrigins are the origins of browser front ends allowed to call the API
+	// ("https://dash.example.org", or "*"); none by default.
+	CORSOrigins []string
 }
 
 // Server holds the dependencies of the handlers.
@@ -55,6 +59,10 @@ func New(cfg Config) *echo.Echo {
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		middleware.BodyLimit(strconv.Itoa(MaxBodyBytes)),
 	)
+	if mw := cors(cfg.CORSOrigins); mw != nil {
+		e.Use(mw) // before authenticate, which routes adds: pre-flights carry no token
+	}
+	e.Use(compress())
 	s.routes(e)
 	e.Use(checkInputs(e.Routes(), inputs())) // after authenticate: a stranger gets 401 first
 	return e

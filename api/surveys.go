@@ -2,10 +2,12 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tldcouncil/surveyd/internal/results"
 	"github.com/tldcouncil/surveyd/internal/store"
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
@@ -117,6 +119,31 @@ type surveySummary struct {
 	Status        string     `json:"status"`
 	QuestionCount int        `json:"question_count"`
 	UpdatedAt     time.Time  `json:"updated_at"`
+
+	// For a member's user: where its member stands, and whether it may read the results.
+	Response *standingResponse `json:"response,omitempty"`
+	Results  *resultsAccess    `json:"results,omitempty"`
+	// For the secretariat: how many responses are stored.
+	ResponseCounts *responseCounts `json:"response_counts,omitempty"`
+}
+
+// standingResponse is where the caller's member stands on a survey in a list.
+type standingResponse struct {
+	Status   string     `json:"status"` // not_started, draft, submitted, withdrawn
+	Deadline *time.Time `json:"deadline"`
+	Extended bool       `json:"extended"`
+}
+
+// resultsAccess says whether the caller may read a survey's results now, and
+// if not, the reason code of the refusal it would get.
+type resultsAccess struct {
+	Readable bool    `json:"readable"`
+	Reason   *string `json:"reason"`
+}
+
+type responseCounts struct {
+	Draft     int `json:"draft"`
+	Submitted int `json:"submitted"`
 }
 
 // surveyPatch changes some top-level fields of a survey; absent or null fields
@@ -270,7 +297,52 @@ func (s *Server) listSurveys(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, list(surveys, next, toSurveySummary))
+	out := list(surveys, next, toSurveySummary)
+	if err := s.addStandings(c, surveys, out.Items); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// addStandings adds to a page of surveys what the caller needs beside each: for
+// a member's user its member's standing and access to results, for the
+// secretariat the response counts. One or two queries for the whole page.
+func (s *Server) addStandings(c echo.Context, surveys []survey.Survey, items []surveySummary) error {
+	ids := make([]string, len(surveys))
+	for i, sv := range surveys {
+		ids[i] = sv.ID
+	}
+	me := caller(c)
+	if me.IsSecretariat() {
+		counts, err := s.store.ResponseCounts(c.Request().Context(), ids)
+		if err != nil {
+			return err
+		}
+		for i, sv := range surveys {
+			n := counts[sv.ID]
+			items[i].ResponseCounts = &responseCounts{Draft: n[survey.ResponseDraft], Submitted: n[survey.ResponseSubmitted]}
+		}
+		return nil
+	}
+	standings, err := s.store.Standings(c.Request().Context(), ids, me.Member)
+	if err != nil {
+		return err
+	}
+	for i, sv := range surveys {
+		st := standings[sv.ID]
+		status := string(st.Status)
+		if st.Withdrawn {
+			status = "withdrawn"
+		}
+		items[i].Response = &standingResponse{Status: status, Deadline: sv.EffectiveDeadline(st.Extension),
+			Extended: st.Extension != nil && sv.EffectiveDeadline(st.Extension) == st.Extension}
+		access := &resultsAccess{Readable: true}
+		if err := results.CheckAccess(sv, me, st.Status == survey.ResponseSubmitted); err != nil {
+			access.Readable, access.Reason = false, optional(string(survey.ErrorReason(err)))
+		}
+		items[i].Results = access
+	}
+	return nil
 }
 
 func validStatus(st survey.Status) bool {
@@ -292,7 +364,7 @@ func (s *Server) createSurvey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toSurveyResponse(sv))
+	return created(c, surveyLocation(sv), toSurveyResponse(sv))
 }
 
 // getSurvey serves GET /v1/surveys/{id}, its texts in the language that
@@ -327,7 +399,7 @@ func (s *Server) readableSurvey(c echo.Context, id string) (survey.Survey, error
 		}
 	}
 	if !sv.ReadableBy(me, addressed) {
-		return survey.Survey{}, survey.Errorf(survey.NotFound, "no survey has the id %q", id)
+		return survey.Survey{}, survey.Refusef(survey.NotFound, survey.NoSuchSurvey, "no survey has the id %q", id)
 	}
 	return sv, nil
 }
@@ -410,5 +482,8 @@ func (s *Server) cloneSurvey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toSurveyResponse(sv))
+	return created(c, surveyLocation(sv), toSurveyResponse(sv))
 }
+
+// surveyLocation is the path of a survey, for the Location of a 201.
+func surveyLocation(sv survey.Survey) string { return "/v1/surveys/" + url.PathEscape(sv.ID) }

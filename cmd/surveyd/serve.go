@@ -42,7 +42,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	srv := &http.Server{
-		Handler:           api.New(api.Config{Store: st, Logger: log}),
+		Handler:           api.New(api.Config{Store: st, Logger: log, CORSOrigins: cfg.corsOrigins}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -181,17 +181,21 @@ func (s *Store) Submit(ctx context.Context, w Write) (survey.Response, error) {
 
 func (s *Store) write(ctx context.Context, w Write, submit bool) (survey.Response, error) {
 	var out survey.Response
+	var dropped []survey.Drop
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		sv, err := s.loadSurvey(tx, w.SurveyID, shareLock)
 		if err != nil {
 			return err
 		}
-		out, err = s.save(tx, sv, w, submit)
+		out, err = s.save(tx, sv, w, submit, &dropped)
 		return err
 	})
 	if errors.Is(err, errNothingToDo) {
-		return s.responseAfterNoop(ctx, w)
+		out, err = s.responseAfterNoop(ctx, w)
+		out.Dropped = dropped
+		return out, err
 	}
+	out.Dropped = dropped
 	return out, wrap(err, "save response")
 }
 
@@ -239,21 +243,18 @@ func (s *Store) checkWrite(tx *gorm.DB, sv survey.Survey, member string, by surv
 		if err != nil {
 			return err
 		}
-		return survey.Errorf(survey.NotFound, "member %q is not in the audience of this survey", member)
+		return survey.Refusef(survey.NotFound, survey.NotInAudience, "member %q is not in the audience of this survey", member)
 	}
 	return nil
 }
 
 func checkVersion(row responseRow, ifMatch *int) error {
-	if ifMatch != nil && *ifMatch != row.Version {
-		return survey.Errorf(survey.PreconditionFailed,
-			"the response is at version %d, not %d: someone else saved meanwhile; reload it and apply your changes again", row.Version, *ifMatch)
-	}
-	return nil
+	return survey.CheckVersion(row.Version, ifMatch)
 }
 
-// save is the one way answers are written, by SaveAnswers and by Import.
-func (s *Store) save(tx *gorm.DB, sv survey.Survey, w Write, submit bool) (survey.Response, error) {
+// save is the one way answers are written, by SaveAnswers and by Import. It
+// records in dropped, when not nil, the answers that conditions hide.
+func (s *Store) save(tx *gorm.DB, sv survey.Survey, w Write, submit bool, dropped *[]survey.Drop) (survey.Response, error) {
 	if err := s.checkWrite(tx, sv, w.Member, w.By); err != nil {
 		return survey.Response{}, err
 	}
@@ -276,6 +277,9 @@ func (s *Store) save(tx *gorm.DB, sv survey.Survey, w Write, submit bool) (surve
 	next, changes, err := sv.ApplyAnswers(current, w.Answers)
 	if err != nil {
 		return survey.Response{}, err
+	}
+	if dropped != nil {
+		*dropped = sv.Dropped(current, w.Answers, next)
 	}
 	if status == survey.ResponseSubmitted || submit {
 		// A submitted response stays complete; amendments that break it are refused.
@@ -418,7 +422,7 @@ func (s *Store) Withdraw(ctx context.Context, w Write) (survey.Response, error) 
 			return err
 		}
 		if row.Status != string(survey.ResponseSubmitted) {
-			return survey.Errorf(survey.Conflict, "only a submitted response can be withdrawn; this one is a draft")
+			return survey.Refusef(survey.Conflict, survey.NotSubmitted, "only a submitted response can be withdrawn; this one is a draft")
 		}
 		now := s.Now()
 		e := s.event(row.ID, survey.EventWithdraw, w.By, now)
