@@ -71,30 +71,56 @@ type nodeResult struct {
 // what SurveyJS shows and requires with the server's own evaluation.
 func TestSurveyJSExportBehavesTheSameInSurveyCore(t *testing.T) {
 	node := surveyCore(t)
-	s := sample()
+	t.Run("sample", func(t *testing.T) {
+		checkInSurveyCore(t, node, sample(), []map[string]any{
+			{},
+			{"zone_signed": false, "signed_share": 10.0, "incentives": []any{"label"}},
+			{"zone_signed": true, "signed_since": 2010.0, "algorithm": "rsasha256"},
+			{"zone_signed": true, "algorithm": "ed25519", "signed_share": 50.0},
+			// algorithm is hidden once the zone is unsigned: its answer counts for nothing,
+			// so neither rollover_notes nor not_ed25519 may show.
+			{"zone_signed": false, "algorithm": "rsasha256", "rollover_notes": "by hand"},
+			{"zone_signed": true, "algorithm": "ecdsap256sha256", "last_rollover": "2024-03-01", "signed_share": 49.5,
+				"incentives": []any{"discount", "none"}, "discount_eur": 1.5},
+			{"incentives": []any{"none"}, "satisfaction": 6.0, "commented": false},
+			{"incentives": []any{"label", "discount"}, "satisfaction": 5.0, "commented": true, "comments": "none"},
+		}, []string{"en", "fr", "de"})
+	})
+	// A form written in a spreadsheet behaves the same once it is a SurveyJS form.
+	t.Run("from XLSForm", func(t *testing.T) {
+		data, err := os.ReadFile("testdata/kobo-style.xlsx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := FromXLSForm(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkInSurveyCore(t, node, s, []map[string]any{
+			{},
+			{"suspends": "no", "per_year": 3.0},
+			{"suspends": "yes", "per_year": 0.0},
+			{"suspends": "yes", "per_year": 12.0, "grounds": []any{"wrong_data"}},
+			{"suspends": "yes", "per_year": 12.0, "grounds": []any{"abuse", "wrong_data"}, "clarity": 4.0},
+		}, []string{"en", "fr"})
+	})
+}
+
+// checkInSurveyCore exports s, and for each set of answers compares what
+// survey-core shows, requires and finds missing with Visible and
+// MissingRequired, and the texts it shows in each locale with Localized.
+func checkInSurveyCore(t *testing.T, node string, s survey.Survey, cases []map[string]any, locales []string) {
+	t.Helper()
 	doc, err := ToSurveyJS(s)
 	if err != nil {
 		t.Fatal(err)
-	}
-	cases := []map[string]any{
-		{},
-		{"zone_signed": false, "signed_share": 10.0, "incentives": []any{"label"}},
-		{"zone_signed": true, "signed_since": 2010.0, "algorithm": "rsasha256"},
-		{"zone_signed": true, "algorithm": "ed25519", "signed_share": 50.0},
-		// algorithm is hidden once the zone is unsigned: its answer counts for nothing,
-		// so neither rollover_notes nor not_ed25519 may show.
-		{"zone_signed": false, "algorithm": "rsasha256", "rollover_notes": "by hand"},
-		{"zone_signed": true, "algorithm": "ecdsap256sha256", "last_rollover": "2024-03-01", "signed_share": 49.5,
-			"incentives": []any{"discount", "none"}, "discount_eur": 1.5},
-		{"incentives": []any{"none"}, "satisfaction": 6.0, "commented": false},
-		{"incentives": []any{"label", "discount"}, "satisfaction": 5.0, "commented": true, "comments": "none"},
 	}
 	var req struct {
 		Survey  json.RawMessage `json:"survey"`
 		Cases   []nodeCase      `json:"cases"`
 		Locales []string        `json:"locales"`
 	}
-	req.Survey, req.Locales = doc, []string{"en", "fr", "de"}
+	req.Survey, req.Locales = doc, locales
 	for _, c := range cases {
 		req.Cases = append(req.Cases, nodeCase{Answers: c})
 	}
@@ -150,7 +176,7 @@ func TestSurveyJSExportBehavesTheSameInSurveyCore(t *testing.T) {
 		check("answers survey-core finds invalid", nil, got.Invalid)
 	}
 	// The texts SurveyJS shows in each language are the server's in that language.
-	for _, lang := range req.Locales {
+	for _, lang := range locales {
 		loc := s.Localized(lang)
 		texts := res.Texts[lang]
 		for _, sec := range loc.Sections {

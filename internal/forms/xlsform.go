@@ -464,10 +464,10 @@ func (x *xlsReader) unknownColumns(sh *sheet, allowed func(string) bool) {
 // locator maps the paths of the domain back to cells.
 type locator struct {
 	survey, choices *sheet
+	settings        *sheet // nil when the workbook has none
 	secRow          []int
 	qRow            [][]int
 	optRow          [][][]int
-	settingsRow     int
 }
 
 func (l locator) name(path string) string {
@@ -481,6 +481,10 @@ func (l locator) name(path string) string {
 		return sh.name + "!" + c
 	}
 	if sec < 0 {
+		if (path == "title" || path == "description") && l.settings != nil {
+			col := map[string]string{"title": "form_title", "description": "description"}[path]
+			return cell(l.settings, 1, col) + " (" + col + ")"
+		}
 		return path
 	}
 	column := func(rest string) string {
@@ -533,7 +537,7 @@ func (x *xlsReader) read(sheets map[string]*sheet) (survey.Survey, locator) {
 	if ch == nil {
 		ch = &sheet{name: "choices", col: map[string]int{}, rows: [][]string{{}}}
 	}
-	loc := locator{survey: sv, choices: ch}
+	loc := locator{survey: sv, choices: ch, settings: sheets["settings"]}
 	s := survey.Survey{Topics: []string{}, Policy: survey.DefaultResultsPolicy()}
 	if st := sheets["settings"]; st != nil && len(st.rows) > 1 {
 		s.Title, s.Description = st.get(1, "form_title"), st.get(1, "description")

@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -194,6 +195,8 @@ func TestXLSFormImportRefuses(t *testing.T) {
 			survey.Malformed, "survey!D1", "by its code"},
 		{"external choices", book(t, map[string][][]string{"survey": good["survey"], "settings": settings, "external_choices": {{"list_name"}}}, nil),
 			survey.Malformed, "external_choices", "would be lost"},
+		{"a title too long", book(t, map[string][][]string{"survey": good["survey"], "settings": {{"form_title"}, {strings.Repeat("T", 301)}}}, nil),
+			survey.Invalid, "settings!A2 (form_title)", "at most 300"},
 		{"another default language", book(t, map[string][][]string{"survey": good["survey"], "settings": {{"form_title", "default_language"}, {"T", "French (fr)"}}}, nil),
 			survey.Invalid, "settings!B2", "English"},
 	} {

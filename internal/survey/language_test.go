@@ -3,6 +3,7 @@ package survey
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestTranslationsAreValidated(t *testing.T) {
@@ -47,5 +48,19 @@ func TestLocalizedFallsBackToEnglish(t *testing.T) {
 	}
 	if s.Sections[0].Questions[2].Prompt != "Algorithm" {
 		t.Error("Localized changed the survey it was called on")
+	}
+}
+
+func TestTranslationsMayChangeWhileOpen(t *testing.T) {
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	deadline := now.AddDate(0, 1, 0)
+	open := validSurvey()
+	open.Status, open.Deadline = StatusOpen, &deadline
+	next := open.NewEdition("")
+	next.Status, next.Deadline, next.Edition = StatusOpen, &deadline, open.Edition
+	next.Sections[0].Questions[0].PromptTranslations = Translations{"fr": "La zone est-elle signée ?"}
+	next.Sections[0].Questions[2].Options[0].LabelTranslations = Translations{"de": "RSA/SHA-256"}
+	if err := open.CheckEdit(next, now); err != nil {
+		t.Fatalf("a translation is a text, but the edit is refused: %v", err)
 	}
 }
