@@ -326,7 +326,8 @@ func TestResponseHeaders(t *testing.T) {
 			{"who am I", "dk", "GET", "/v1/me", "", 200, true},
 			{"a new token's secret", "admin", "POST", "/v1/users/{{dk_user}}/tokens", `{"name":"second"}`, 201, true},
 			{"a response's answers", "dk", "GET", "/v1/surveys/{{survey}}/responses/dk", "", 200, true},
-			{"results", "admin", "GET", "/v1/surveys/{{survey}}/results", "", 200, true},
+			// Results are revalidated by their ETag instead (decision 0014): private, no-cache.
+			{"results", "admin", "GET", "/v1/surveys/{{survey}}/results", "", 200, false},
 			{"a 404 under /v1", "admin", "GET", "/v1/members/zz", "", 404, true},
 		}
 		for _, c := range cases {
@@ -352,6 +353,9 @@ func TestResponseHeaders(t *testing.T) {
 				t.Errorf("%s: Cache-Control is %q, want no-store", c.name, got)
 			} else if !c.noStore && got == "no-store" {
 				t.Errorf("%s: Cache-Control is no-store on a public response", c.name)
+			}
+			if c.name == "results" && r.header.Get("Cache-Control") != "private, no-cache" {
+				t.Errorf("results: Cache-Control is %q, want private, no-cache", r.header.Get("Cache-Control"))
 			}
 		}
 		docs := h.sendRaw(h.request("", "GET", "/docs", nil))

@@ -132,7 +132,7 @@ func TestEveryReasonIsDocumented(t *testing.T) {
 		documented[v.(string)] = true
 	}
 	// Echo's own refusals have no domain code; their reason is their code.
-	for _, echoCode := range []string{"method_not_allowed", "request_entity_too_large", "unsupported_media_type", "service_unavailable"} {
+	for _, echoCode := range []string{"method_not_allowed", "request_entity_too_large", "unsupported_media_type", "not_acceptable", "too_many_requests", "service_unavailable", "insufficient_storage"} {
 		declared[echoCode] = true
 	}
 	for r := range declared {
