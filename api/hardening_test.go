@@ -87,6 +87,8 @@ func TestStrictBodies(t *testing.T) {
 				body: `{"code":"fi","name":"Traficom","country":"FI","membership":"full","name":"Other"}`, status: 400, errors: []string{"name"}},
 			{name: "a key twice, once escaped", as: "admin", method: "PATCH", path: "/v1/members/dk",
 				body: `{"name":"A","n\u0061me":"B"}`, status: 400, errors: []string{"name"}},
+			{name: "a key twice, in another case", as: "admin", method: "POST", path: "/v1/users",
+				body: `{"email":"x@example.org","role":"viewer","member":"dk","Role":"secretariat"}`, status: 400, errors: []string{"Role"}},
 			{name: "a nested key twice", as: "dk", method: "PATCH", path: "/v1/surveys/{{survey}}/responses/dk",
 				body: `{"answers":{"zone_signed":true,"zone_signed":false}}`, status: 400, errors: []string{"answers.zone_signed"}},
 			{name: "the member was not created", as: "admin", method: "GET", path: "/v1/members/fi", status: 404},
