@@ -8,6 +8,9 @@ CONTRACT := api/contract
 CONTRACT_NODE := $(CONTRACT)/node_modules/.installed
 REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(CONTRACT)/node_modules/.bin/redocly
 
+# The commit of the tree, for surveyd --version ("-dirty" when it has changes).
+COMMIT := $(shell git describe --always --dirty --abbrev=40 2>/dev/null)
+
 .PHONY: run build test lint vet contract bench clean
 
 ## run: build surveyd and serve the API on :8080 from ./surveys.db, loading the demo into an empty database
@@ -16,7 +19,7 @@ run: build
 
 ## build: build the binary into bin/surveyd (pure Go, no cgo)
 build:
-	CGO_ENABLED=0 $(GO) build -o bin/surveyd ./cmd/surveyd
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -ldflags "-X main.commit=$(COMMIT)" -o bin/surveyd ./cmd/surveyd
 
 ## test: lint the spec, check formatting and vet, type-check the typed client, then run every test on SQLite and PostgreSQL
 test: lint vet contract

@@ -87,6 +87,8 @@ func TestStrictBodies(t *testing.T) {
 				body: `{"code":"fi","name":"Traficom","country":"FI","membership":"full","name":"Other"}`, status: 400, errors: []string{"name"}},
 			{name: "a key twice, once escaped", as: "admin", method: "PATCH", path: "/v1/members/dk",
 				body: `{"name":"A","n\u0061me":"B"}`, status: 400, errors: []string{"name"}},
+			{name: "a key twice, in another case", as: "admin", method: "POST", path: "/v1/users",
+				body: `{"email":"x@example.org","role":"viewer","member":"dk","Role":"secretariat"}`, status: 400, errors: []string{"Role"}},
 			{name: "a nested key twice", as: "dk", method: "PATCH", path: "/v1/surveys/{{survey}}/responses/dk",
 				body: `{"answers":{"zone_signed":true,"zone_signed":false}}`, status: 400, errors: []string{"answers.zone_signed"}},
 			{name: "the member was not created", as: "admin", method: "GET", path: "/v1/members/fi", status: 404},
@@ -201,7 +203,8 @@ func TestEmptyLists(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
 		h := newHarness(t, db)
 		noNull := func(t *testing.T, h *harness, r response) {
-			for _, field := range []string{`"members":null`, `"items":null`, `"topics":null`, `"transitions":null`, `"flags":null`} {
+			for _, field := range []string{`"members":null`, `"items":null`, `"topics":null`, `"transitions":null`, `"flags":null`,
+				`"notes":null`, `"questions":null`, `"histogram":null`, `"editions":null`, `"points":null`, `"sections":null`} {
 				if bytes.Contains(r.body, []byte(field)) {
 					t.Fatalf("%s in %s", field, r.body)
 				}
@@ -223,6 +226,10 @@ func TestEmptyLists(t *testing.T) {
 			{name: "its progress", as: "admin", method: "GET", path: "/v1/surveys/{{survey}}/progress", status: 200, check: noNull},
 			{name: "its responses", as: "admin", method: "GET", path: "/v1/surveys/{{survey}}/responses", status: 200, check: noNull},
 			{name: "its extensions", as: "admin", method: "GET", path: "/v1/surveys/{{survey}}/extensions", status: 200, check: noNull},
+			{name: "its results with no responses", as: "admin", method: "GET", path: "/v1/surveys/{{survey}}/results", status: 200, check: noNull},
+			{name: "a series with no editions", as: "admin", method: "POST", path: "/v1/series",
+				body: monthlyStats, status: 201, check: noNull},
+			{name: "its trends with no periods", as: "admin", method: "GET", path: "/v1/series/monthly-stats/trends?question=domains", status: 200, check: noNull},
 			{name: "series", as: "admin", method: "GET", path: "/v1/series", status: 200, check: noNull},
 		})
 	})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/tldcouncil/surveyd/internal/survey"
@@ -13,7 +14,8 @@ import (
 
 // checkJSON refuses, in a body that encoding/json has already decoded, what that
 // decoder lets through silently: a body that is not an object (null decodes into
-// nothing), a key twice in one object (the last would win), invalid UTF-8 and
+// nothing), a key twice in one object (the last would win; "Name" and "name"
+// count as the same key, as they do for encoding/json), invalid UTF-8 and
 // lone UTF-16 surrogates (it would store U+FFFD instead), nesting beyond
 // MaxJSONDepth and strings beyond MaxJSONString. Each problem names its JSON path.
 func checkJSON(body []byte) error {
@@ -90,10 +92,13 @@ func checkJSON(body []byte) error {
 				afterValue()
 				continue
 			}
-			if f.keys[t] {
-				return malformedField(p, "appears twice in the same object; send each key once")
+			// encoding/json matches a struct's fields without regard to case, so
+			// "Role" after "role" would replace it as surely as "role" would.
+			folded := strings.ToLower(t)
+			if f.keys[folded] {
+				return malformedField(p, "appears twice in the same object (keys that differ only in case count as one); send each key once")
 			}
-			f.keys[t], f.key, f.wantKey = true, t, false
+			f.keys[folded], f.key, f.wantKey = true, t, false
 		default:
 			afterValue()
 		}

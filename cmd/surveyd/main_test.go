@@ -113,6 +113,11 @@ func TestMigrateAndDemo(t *testing.T) {
 			if got := strings.Count(demoOut.String(), "tsv_"); got != wantTokens {
 				t.Fatalf("start %d printed %d tokens, want %d:\n%s", i+1, got, wantTokens, demoOut.String())
 			}
+			// The second start says how to get a token again.
+			hint := "token create --email secretariat@example.org --role secretariat"
+			if again := strings.Contains(demoOut.String(), hint); again != (i == 1) {
+				t.Fatalf("start %d: hint of token create shown %v:\n%s", i+1, again, demoOut.String())
+			}
 		}
 	})
 }
@@ -128,7 +133,10 @@ func TestBadConfiguration(t *testing.T) {
 		{[]string{"serve"}, map[string]string{"SURVEY_DEMO": "maybe"}, "SURVEY_DEMO"},
 		{[]string{"serve"}, map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
 		{[]string{"token", "create", "--role", "secretariat"}, nil, "--email"},
-		{[]string{"token", "list"}, nil, "only subcommand"},
+		{[]string{"token", "list"}, nil, "subcommands are create"},
+		{[]string{"token"}, nil, "subcommands are create"},
+		{[]string{"serve", "--bogus"}, nil, "-bogus"},
+		{[]string{"migrate", "extra"}, nil, "unexpected arguments"},
 	} {
 		err := run(context.Background(), tc.args, mapEnv(tc.env), &bytes.Buffer{}, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
