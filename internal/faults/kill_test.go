@@ -63,7 +63,7 @@ func TestKilledMidImportOrPublication(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
 		token := adminToken(t, db.URL)
 		sqlDB := openDB(t, db.URL)
-		const questions, rows, groups = 5, 1000, 30
+		const questions, rows, groups = 5, 500, 30
 		members := addMembers(t, sqlDB, rows)
 		addPeerGroups(t, sqlDB, groups, members) // what a publication copies, groups × members rows
 		srv := startServer(t, db.URL)
