@@ -39,9 +39,10 @@ ENV SURVEY_ADDR=:8080
 EXPOSE 8080
 # /healthz says only that the process is up (a restart would help); /readyz also
 # pings the database (docker-compose.yml checks that). The port is the one of
-# SURVEY_ADDR: whatever follows its last colon. busybox provides wget.
+# SURVEY_ADDR: whatever follows its last colon (the server's default, :8080, when
+# it is empty). busybox provides wget.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-	CMD wget -q -O /dev/null "http://127.0.0.1:${SURVEY_ADDR##*:}/healthz" || exit 1
+	CMD a="${SURVEY_ADDR:-:8080}"; wget -q -O /dev/null "http://127.0.0.1:${a##*:}/healthz" || exit 1
 # On SIGTERM the server stops accepting and gives requests in flight up to 20 s:
 # give it that long to stop (docker stop -t 30, stop_grace_period: 30s in compose).
 ENTRYPOINT ["surveyd"]

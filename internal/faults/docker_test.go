@@ -18,7 +18,8 @@ import (
 // TestContainerHealthChecksFollowTheAddress runs the health-check commands of the
 // Dockerfile and of docker-compose.yml, as the container's shell would, against a
 // server on a port that is not 8080: each passes with SURVEY_ADDR naming that
-// port, and fails with SURVEY_ADDR naming another.
+// port, and fails with SURVEY_ADDR naming another (so 8080 is at most the
+// default for an empty SURVEY_ADDR, not a fixed port).
 func TestContainerHealthChecksFollowTheAddress(t *testing.T) {
 	if _, err := exec.LookPath("wget"); err != nil {
 		t.Skip("wget is not installed: it is what the image's health checks run (busybox's, in Alpine)")
@@ -58,9 +59,6 @@ func TestContainerHealthChecksFollowTheAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, check := range checks {
-		if strings.Contains(check, "8080") {
-			t.Errorf("%s: the health check names port 8080: %s", name, check)
-		}
 		for _, addr := range []string{":" + port, "0.0.0.0:" + port, fmt.Sprintf(":%d", other)} {
 			cmd := exec.Command("/bin/sh", "-c", check)
 			cmd.Env = append(os.Environ(), "SURVEY_ADDR="+addr)

@@ -352,43 +352,45 @@ func count(t testing.TB, db *sql.DB, query string, args ...any) int {
 // checkResponse checks in the database that the member's response is at a
 // version from lo to hi (a last save that got no answer may have committed), and
 // that each of its answers equals that version: nothing acknowledged was lost,
-// nothing was half-written. It returns the version found.
+// nothing was half-written. One statement reads both, so that they come from
+// one snapshot. It returns the version found.
 func checkResponse(t testing.TB, db *sql.DB, surveyID, member string, questions, lo, hi int) int {
 	t.Helper()
-	var version int
-	err := db.QueryRow("SELECT version FROM responses WHERE survey_id = $1 AND member_code = $2", surveyID, member).Scan(&version)
-	switch {
-	case errors.Is(err, sql.ErrNoRows) && lo == 0:
-		return 0
-	case err != nil:
-		t.Errorf("response of %s: %v", member, err)
-		return 0
-	case version < lo || version > hi:
-		t.Errorf("response of %s is at version %d; acknowledged was %d, at most %d may have committed", member, version, lo, hi)
-	}
-	rows, err := db.Query(`SELECT a.question_key, a.num_value FROM answers a JOIN responses r ON r.id = a.response_id
+	rows, err := db.Query(`SELECT r.version, a.question_key, a.num_value
+		FROM responses r LEFT JOIN answers a ON a.response_id = r.id
 		WHERE r.survey_id = $1 AND r.member_code = $2`, surveyID, member)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	n := 0
+	version, found, answers := 0, false, 0
 	for rows.Next() {
-		var key string
-		var v float64
-		if err := rows.Scan(&key, &v); err != nil {
+		var key sql.NullString
+		var v sql.NullFloat64
+		if err := rows.Scan(&version, &key, &v); err != nil {
 			t.Fatal(err)
 		}
-		n++
-		if int(v) != version {
-			t.Errorf("response of %s at version %d has %s = %v: half-written", member, version, key, v)
+		found = true
+		if !key.Valid {
+			continue // a response without answers
+		}
+		answers++
+		if int(v.Float64) != version {
+			t.Errorf("response of %s at version %d has %s = %v: half-written", member, version, key.String, v.Float64)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if version > 0 && n != questions {
-		t.Errorf("response of %s at version %d has %d answers, want %d: half-written", member, version, n, questions)
+	switch {
+	case !found && lo == 0:
+		return 0
+	case !found:
+		t.Errorf("no response of %s; acknowledged was version %d", member, lo)
+	case version < lo || version > hi:
+		t.Errorf("response of %s is at version %d; acknowledged was %d, at most %d may have committed", member, version, lo, hi)
+	case version > 0 && answers != questions:
+		t.Errorf("response of %s at version %d has %d answers, want %d: half-written", member, version, answers, questions)
 	}
 	return version
 }

@@ -11,9 +11,11 @@ import (
 )
 
 // IsUnavailable reports whether err comes from a database that cannot be reached
-// now: PostgreSQL refusing connections, shutting down, starting up, or gone in the
-// middle of a query. Such a request may succeed when retried later, and the
-// connection pool reconnects by itself once the database is back.
+// now: PostgreSQL refusing connections, shutting down, starting up, gone in the
+// middle of a query, or not answering before a deadline (context.DeadlineExceeded
+// is a net.Error). Such a request may succeed when retried later, and the
+// connection pool reconnects by itself once the database is back. A client that
+// went away (context.Canceled) is not an outage.
 func IsUnavailable(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
