@@ -145,12 +145,18 @@ func (s *Server) exportSeries(c echo.Context) error {
 			return err
 		}
 		if !me.IsSecretariat() {
-			// A member reads a period like the results of its edition.
+			// A member reads a period like the results of its edition: addressed
+			// to its member, published, and answered under respondents_only.
+			addressed, err := s.store.Addressed(ctx, sv, me.Member)
+			if err != nil {
+				return err
+			}
 			own, err := s.store.Response(ctx, sv, me.Member)
 			if err != nil {
 				return err
 			}
-			if sv.Policy.Visibility != survey.VisibilityNamed || results.CheckAccess(sv, me, own.Status == survey.ResponseSubmitted) != nil {
+			if !sv.ReadableBy(me, addressed) || sv.Policy.Visibility != survey.VisibilityNamed ||
+				results.CheckAccess(sv, me, own.Status == survey.ResponseSubmitted) != nil {
 				continue
 			}
 		}
