@@ -304,6 +304,9 @@ func TestExportAnswers(t *testing.T) {
 		}
 		defer f.Close()
 		sheet := f.GetSheetName(0)
+		if sheet != "answers" || !strings.HasSuffix(r.header.Get("Content-Disposition"), "-answers.xlsx") {
+			t.Fatalf("sheet %q, %s", sheet, r.header.Get("Content-Disposition"))
+		}
 		for row := 3; row <= 6; row++ {
 			for col := 'A'; col <= 'H'; col++ {
 				if formula, err := f.GetCellFormula(sheet, fmt.Sprintf("%c%d", col, row)); err != nil || formula != "" {
