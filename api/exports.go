@@ -26,7 +26,7 @@ func (s *Server) exportResults(c echo.Context) error {
 	if err := s.readResults(c, &r); err != nil {
 		return err
 	}
-	return s.stream(c, f, fileName(r.Survey.ID+"-results", f), func(w export.Writer) error {
+	return s.stream(c, f, fileName(r.Survey.ID+"-results", f), "results", func(w export.Writer) error {
 		return export.Results(w, r)
 	})
 }
@@ -67,7 +67,7 @@ func (s *Server) exportResponses(c echo.Context) error {
 			return fn(r)
 		})
 	}
-	return s.stream(c, f, fileName(sv.ID+"-answers", f), func(w export.Writer) error {
+	return s.stream(c, f, fileName(sv.ID+"-answers", f), "answers", func(w export.Writer) error {
 		return export.Responses(w, sv, each)
 	})
 }
@@ -122,7 +122,7 @@ func (s *Server) exportSeries(c echo.Context) error {
 				return err
 			}
 		}
-		return s.stream(c, f, name, func(w export.Writer) error { return writeAggregates(w, metrics, trends) })
+		return s.stream(c, f, name, view, func(w export.Writer) error { return writeAggregates(w, metrics, trends) })
 	}
 	if c.QueryParam("peer_group") != "" || c.QueryParam("member") != "" {
 		return queryError("view", "members lists every member it may; peer_group and member narrow the aggregates view only")
@@ -145,18 +145,24 @@ func (s *Server) exportSeries(c echo.Context) error {
 			return err
 		}
 		if !me.IsSecretariat() {
-			// A member reads a period like the results of its edition.
+			// A member reads a period like the results of its edition: addressed
+			// to its member, published, and answered under respondents_only.
+			addressed, err := s.store.Addressed(ctx, sv, me.Member)
+			if err != nil {
+				return err
+			}
 			own, err := s.store.Response(ctx, sv, me.Member)
 			if err != nil {
 				return err
 			}
-			if sv.Policy.Visibility != survey.VisibilityNamed || results.CheckAccess(sv, me, own.Status == survey.ResponseSubmitted) != nil {
+			if !sv.ReadableBy(me, addressed) || sv.Policy.Visibility != survey.VisibilityNamed ||
+				results.CheckAccess(sv, me, own.Status == survey.ResponseSubmitted) != nil {
 				continue
 			}
 		}
 		readable = append(readable, sv)
 	}
-	return s.stream(c, f, name, func(w export.Writer) error {
+	return s.stream(c, f, name, view, func(w export.Writer) error {
 		keys, labels := []any{"period", "member"}, []any{"Period", "Member"}
 		for _, q := range metrics {
 			keys, labels = append(keys, q.Key), append(labels, q.Prompt)
@@ -242,16 +248,17 @@ func floatCell(v *float64) any {
 	return *v
 }
 
-// stream sends a file: headers first, then the rows as write makes them. An
+// stream sends a file: headers first, then the rows as write makes them (sheet
+// names the sheet of an XLSX file). An
 // error before the first byte leaves is an ordinary problem response; one after
 // cannot be, so it is logged and the connection is cut, leaving the client a
 // truncated transfer rather than a file that looks complete.
-func (s *Server) stream(c echo.Context, f export.Format, name string, write func(export.Writer) error) error {
+func (s *Server) stream(c echo.Context, f export.Format, name, sheet string, write func(export.Writer) error) error {
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentType, f.MediaType())
 	res.Header().Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	res.Header().Add(echo.HeaderVary, echo.HeaderAccept)
-	w, err := export.New(f, res, sheetName(name))
+	w, err := export.New(f, res, sheet)
 	if err == nil {
 		err = write(w)
 	}
@@ -278,16 +285,6 @@ func fileName(base string, f export.Format) string {
 		return '-'
 	}, base)
 	return clean + "." + string(f)
-}
-
-// sheetName is the XLSX sheet of a file: its name without the extension, within
-// the 31 characters a sheet name may have.
-func sheetName(file string) string {
-	name := file[:strings.LastIndexByte(file, '.')]
-	if len(name) > 31 {
-		name = name[:31]
-	}
-	return name
 }
 
 // exportFormat is the format of an export, by ?format= or else by Accept; CSV

@@ -304,6 +304,9 @@ func TestExportAnswers(t *testing.T) {
 		}
 		defer f.Close()
 		sheet := f.GetSheetName(0)
+		if sheet != "answers" || !strings.HasSuffix(r.header.Get("Content-Disposition"), "-answers.xlsx") {
+			t.Fatalf("sheet %q, %s", sheet, r.header.Get("Content-Disposition"))
+		}
 		for row := 3; row <= 6; row++ {
 			for col := 'A'; col <= 'H'; col++ {
 				if formula, err := f.GetCellFormula(sheet, fmt.Sprintf("%c%d", col, row)); err != nil || formula != "" {
@@ -401,5 +404,37 @@ func TestExportSeries(t *testing.T) {
 			{name: "bad range", as: "admin", method: "GET", path: "/v1/series/monthly-stats/export?from=2026-11&to=2026-09", status: 400, errors: []string{"from"}},
 			{name: "no such series", as: "admin", method: "GET", path: "/v1/series/weekly/export", status: 404},
 		})
+	})
+}
+
+// TestExportNamedSeries: a series whose results name the members gives every
+// member the per-member view, of the periods it may read as results.
+func TestExportNamedSeries(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		h := newHarness(t, db)
+		withRegistries(h, "ma", "mb", "mc", "md", "me", "mf")
+		named := strings.Replace(monthlyStats, `"min_respondents": 3}`, `"min_respondents": 3, "visibility": "named"}`, 1)
+		h.run([]step{{name: "series", as: "admin", method: "POST", path: "/v1/series", body: named, status: 201}})
+		month(h, "2026-09", scaled(0.9), true)
+		month(h, "2026-10", map[string]int{"ma": 100, "mb": 200}, true)
+		month(h, "2026-11", scaled(1.2), false) // not published: members see nothing of it
+
+		rows := table(t, h.get("ma", "/v1/series/monthly-stats/export?from=2026-09&to=2026-11"))
+		data := append([][]string{rows[0]}, rows[2:]...)
+		if len(data) != 1+6+2 || cell(t, data, "domains", "period", "2026-10", "member", "mb") != "200" {
+			t.Fatalf("ma reads September and October:\n%v", rows)
+		}
+		// mc did not submit in October, whose results are for respondents only.
+		rows = table(t, h.get("mc", "/v1/series/monthly-stats/export?from=2026-09&to=2026-11"))
+		if len(rows) != 2+6 {
+			t.Fatalf("mc reads September only:\n%v", rows)
+		}
+		for _, row := range rows[2:] {
+			if row[0] != "2026-09" {
+				t.Fatalf("mc reads %s", row[0])
+			}
+		}
+		h.run([]step{{name: "members lists everyone", as: "ma", method: "GET",
+			path: "/v1/series/monthly-stats/export?view=members&peer_group=x", status: 400, errors: []string{"view"}}})
 	})
 }

@@ -99,9 +99,14 @@ func questionRows(q results.Question) [][]any {
 			r[25], r[26] = *c.Mean, *c.Median
 		}
 		rows = append(rows, r)
-		for _, b := range m.Histogram {
+		for i, b := range m.Histogram {
+			// Interval notation: [from, to), the last bin closed.
+			end := ")"
+			if i == len(m.Histogram)-1 {
+				end = "]"
+			}
 			r := row("bin")
-			r[8], r[9] = fmt.Sprintf("%s to %s", number(b.From), number(b.To)), b.Count
+			r[8], r[9] = fmt.Sprintf("[%s, %s%s", number(b.From), number(b.To), end), b.Count
 			rows = append(rows, r)
 		}
 	}

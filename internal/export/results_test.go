@@ -46,8 +46,8 @@ func TestResultsRows(t *testing.T) {
 		{"question": "algo", "row": "option", "option": "b", "label": "'=B", "own_answer": "false", "previous_count": "", "change_share": "0.5"},
 		{"question": "size", "row": "summary", "n": "6", "mean": "10", "median": "9", "own_answer": "12", "own_percentile_rank": "40",
 			"change_median": "2", "change_mean": "1.5", "previous_n": ""},
-		{"question": "size", "row": "bin", "label": "0 to 10", "count": "4", "mean": ""},
-		{"question": "size", "row": "bin", "label": "10 to 20", "count": "2"},
+		{"question": "size", "row": "bin", "label": "[0, 10)", "count": "4", "mean": ""},
+		{"question": "size", "row": "bin", "label": "[10, 20]", "count": "2"},
 		{"question": "signed", "row": "question", "n": "", "suppressed": "fewer than 5 respondents answered", "own_answer": "true", "count": ""},
 	}
 	if len(rows) != 1+len(want) {
