@@ -2,9 +2,16 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
-REDOCLY := npx --yes @redocly/cli@2.77.0
+# The contract's Node tooling is pinned in api/contract/package-lock.json and installed
+# with `npm ci`; it runs on Debian 12's Node.js 18 (decision 0011).
+CONTRACT := api/contract
+CONTRACT_NODE := $(CONTRACT)/node_modules/.installed
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(CONTRACT)/node_modules/.bin/redocly
 
-.PHONY: run build test lint vet bench clean
+# The commit of the tree, for surveyd --version ("-dirty" when it has changes).
+COMMIT := $(shell git describe --always --dirty --abbrev=40 2>/dev/null)
+
+.PHONY: run build test lint vet contract bench clean
 
 ## run: build surveyd and serve the API on :8080 from ./surveys.db, loading the demo into an empty database
 run: build
@@ -12,10 +19,10 @@ run: build
 
 ## build: build the binary into bin/surveyd (pure Go, no cgo)
 build:
-	CGO_ENABLED=0 $(GO) build -o bin/surveyd ./cmd/surveyd
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -ldflags "-X main.commit=$(COMMIT)" -o bin/surveyd ./cmd/surveyd
 
-## test: lint the spec, check formatting and vet, then run every test on SQLite and PostgreSQL
-test: lint vet
+## test: lint the spec, check formatting and vet, type-check the typed client, then run every test on SQLite and PostgreSQL
+test: lint vet contract
 	@mkdir -p bin
 	@status=0; $(GO) test -count=1 -v ./... > bin/test.log 2>&1 || status=$$?; \
 	grep -E '^(ok|FAIL|panic:)|^\s*--- FAIL' bin/test.log || true; \
@@ -32,8 +39,17 @@ test: lint vet
 	exit $$status
 
 ## lint: the OpenAPI contract against Redocly's recommended rules
-lint:
-	$(REDOCLY) lint openapi.yaml
+lint: $(CONTRACT_NODE)
+	@$(REDOCLY) lint --config $(CONTRACT)/redocly.yaml openapi.yaml
+
+# npm ci again only when the lock file changes.
+$(CONTRACT_NODE): $(CONTRACT)/package.json $(CONTRACT)/package-lock.json
+	cd $(CONTRACT) && npm ci --loglevel=error
+	@touch $@
+
+## contract: generate TypeScript types from openapi.yaml and type-check the typed client (api/contract) against them
+contract: $(CONTRACT_NODE)
+	@cd $(CONTRACT) && npm run --silent generate && npx --no-install tsc --noEmit -p . && echo "contract: the typed client type-checks against openapi.yaml"
 
 ## vet: formatting and go vet
 vet:
@@ -47,4 +63,4 @@ bench:
 	$(GO) run ./internal/bench
 
 clean:
-	rm -rf bin
+	rm -rf bin $(CONTRACT)/node_modules

@@ -17,7 +17,8 @@ type callerInfo struct {
 }
 
 // authenticate admits a request to /v1 with a valid bearer token and remembers its
-// user; anything else is a 401. It runs after routing for every request, rather
+// user; anything else is a 401, or a 429 once the client's address has failed too
+// often (see authThrottle). It runs after routing for every request, rather
 // than on the /v1 group, so that a wrong method on a /v1 route is still a 405.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -29,6 +30,11 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return survey.Errorf(survey.Unauthorized, "send an API token as \"Authorization: Bearer <token>\"")
 		}
 		u, t, err := s.store.Authenticate(c.Request().Context(), strings.TrimSpace(secret))
+		if survey.ErrorCode(err) == survey.Unauthorized {
+			if wait := s.throttle.failed(c.RealIP()); wait > 0 {
+				return tooManyFailures(c, wait)
+			}
+		}
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"reflect"
 	"strings"
 	"unicode/utf8"
@@ -88,7 +89,11 @@ func rejectBadURLs(next echo.HandlerFunc) echo.HandlerFunc {
 		if !storable(c.Request().URL.Path) {
 			return survey.Errorf(survey.NotFound, "nothing is found at a path with a NUL character or invalid UTF-8")
 		}
-		for name, values := range c.Request().URL.Query() {
+		query, err := parseQuery(c.Request().URL.RawQuery)
+		if err != nil {
+			return err
+		}
+		for name, values := range query {
 			for _, v := range values {
 				if !storable(name) || !storable(v) {
 					return queryError(name, "contains a NUL character or invalid UTF-8")
@@ -99,19 +104,52 @@ func rejectBadURLs(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// parseQuery parses a query string as url.ParseQuery does, but refuses what that
+// would drop silently (a bad %-escape, a semicolon), naming the parameter.
+func parseQuery(raw string) (url.Values, error) {
+	q, err := url.ParseQuery(raw)
+	if err == nil {
+		return q, nil
+	}
+	for pair := range strings.SplitSeq(raw, "&") {
+		name, value, _ := strings.Cut(pair, "=")
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		switch {
+		case strings.Contains(pair, ";"):
+			return nil, queryError(name, "contains a semicolon; separate parameters with & and escape ; as %3B")
+		case !validEscapes(pair):
+			return nil, queryError(name, fmt.Sprintf("has a %% that does not start an escape such as %%25 (%q)", value))
+		}
+	}
+	return nil, survey.Errorf(survey.Malformed, "the query string cannot be read: %v", err)
+}
+
+// validEscapes reports whether every % of s starts a %XX escape.
+func validEscapes(s string) bool {
+	_, err := url.QueryUnescape(s)
+	return err == nil
+}
+
 // jsonBinder is Echo's binder: it decodes a JSON body strictly, refusing unknown
-// fields, wrong types and trailing data, and names the offending field.
+// fields, wrong types and trailing data, then what checkJSON refuses, and names
+// the offending field.
 type jsonBinder struct{}
 
 func (jsonBinder) Bind(req any, c echo.Context) error {
-	dec := json.NewDecoder(c.Request().Body)
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err // the body limit's 413, or a broken connection
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(req)
+	err = dec.Decode(req)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
 			return survey.Errorf(survey.Malformed, "the request body holds more than one JSON value")
 		}
-		return nil
+		return checkJSON(body)
 	}
 	var he *echo.HTTPError
 	var syntax *json.SyntaxError

@@ -37,6 +37,7 @@ func (s *Server) openapiSpec(c echo.Context) error {
 
 // docsPage serves GET /docs: the API reference page.
 func (s *Server) docsPage(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderContentSecurityPolicy, docsCSP)
 	return c.HTML(http.StatusOK, docsHTML)
 }
 

@@ -7,17 +7,20 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tldcouncil/surveyd/internal/store"
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
 
 // problem is an RFC 9457 problem document, with the field errors of the request
-// and a stable code for programs.
+// and two stable names for programs: code, the kind of problem (one per status),
+// and reason, its specific cause (decision 0013).
 type problem struct {
 	Type      string         `json:"type"`
 	Title     string         `json:"title"`
 	Status    int            `json:"status"`
 	Detail    string         `json:"detail,omitempty"`
 	Code      string         `json:"code"`
+	Reason    string         `json:"reason"`
 	RequestID string         `json:"request_id,omitempty"`
 	Errors    []problemField `json:"errors,omitempty"`
 }
@@ -46,8 +49,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	p := s.problemOf(err, c)
-	if p.Status == http.StatusUnauthorized {
+	switch p.Status {
+	case http.StatusUnauthorized:
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="surveyd"`)
+	case http.StatusServiceUnavailable:
+		c.Response().Header().Set(echo.HeaderRetryAfter, "5")
 	}
 	body, _ := jsonMarshal(p)
 	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
@@ -64,7 +70,7 @@ func (s *Server) problemOf(err error, c echo.Context) problem {
 	switch {
 	case errors.As(err, &se) && se.Code != survey.Internal:
 		p.Status = statusOf[se.Code]
-		p.Code = string(se.Code)
+		p.Code, p.Reason = string(se.Code), string(se.Reason)
 		p.Detail = se.Message
 		for _, f := range se.Fields {
 			p.Errors = append(p.Errors, problemField{Field: f.Field, Reason: f.Reason})
@@ -74,12 +80,28 @@ func (s *Server) problemOf(err error, c echo.Context) problem {
 		p.Status = he.Code
 		p.Code = codeOfStatus(he.Code)
 		p.Detail = echoDetail(he)
+	case store.IsUnavailable(err):
+		// The database is down or restarting; the pool reconnects once it is back.
+		s.log.Warn("database unavailable", "error", err, "method", c.Request().Method,
+			"uri", c.Request().RequestURI, "request_id", p.RequestID)
+		p.Status = http.StatusServiceUnavailable
+		p.Code = codeOfStatus(p.Status)
+		p.Detail = "the database does not answer; try again shortly"
+	case store.IsStorageFault(err):
+		s.log.Error("database cannot write: its disk is full or failing", "error", err, "method", c.Request().Method,
+			"uri", c.Request().RequestURI, "request_id", p.RequestID)
+		p.Status = http.StatusInsufficientStorage
+		p.Code = codeOfStatus(p.Status)
+		p.Detail = "the server cannot store data now; nothing was saved; try again later"
 	default:
 		s.log.Error("internal error", "error", err, "method", c.Request().Method,
 			"uri", c.Request().RequestURI, "request_id", p.RequestID)
 		p.Status = http.StatusInternalServerError
 		p.Code = string(survey.Internal)
 		p.Detail = "something went wrong on our side; the request ID helps us find it"
+	}
+	if p.Reason == "" {
+		p.Reason = p.Code // a problem with no finer cause than its kind
 	}
 	p.Title = http.StatusText(p.Status)
 	return p

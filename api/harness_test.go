@@ -31,8 +31,11 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // spec is openapi.yaml, loaded and validated once.
 var spec = sync.OnceValues(func() (*openapi3.T, error) {
 	// The non-JSON responses are compared as text; their schemas are plain strings.
-	for _, ct := range []string{"text/html", "text/javascript", "application/yaml"} {
+	for _, ct := range []string{"text/html", "text/javascript", "application/yaml", "text/csv", "image/svg+xml"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
+	}
+	for _, ct := range []string{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "image/png"} {
+		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
 	}
 	doc, err := openapi3.NewLoader().LoadFromData(surveyd.OpenAPI)
 	if err != nil {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -66,7 +67,7 @@ func (s *Server) createMember(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toMemberResponse(m))
+	return created(c, "/v1/members/"+url.PathEscape(m.Code), toMemberResponse(m))
 }
 
 // getMember serves GET /v1/members/{code}.

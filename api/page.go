@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/base64"
+	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -62,6 +63,13 @@ func cursorOf(next string) string {
 }
 
 func queryError(param, reason string) error {
-	return &survey.Error{Code: survey.Malformed, Message: "a query parameter is not valid",
+	return &survey.Error{Code: survey.Malformed, Reason: survey.BadQuery, Message: "a query parameter is not valid",
 		Fields: []survey.FieldError{{Field: param, Reason: reason}}}
+}
+
+// created answers a 201 with the body of what was made and its path as the
+// Location, so that a client can read it again without building the path.
+func created(c echo.Context, location string, body any) error {
+	c.Response().Header().Set(echo.HeaderLocation, location)
+	return c.JSON(http.StatusCreated, body)
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,7 +20,11 @@ type peerGroupResponse struct {
 }
 
 func toPeerGroupResponse(g survey.PeerGroup) peerGroupResponse {
-	return peerGroupResponse{Key: g.Key, Name: g.Name, Description: g.Description, Members: g.Members,
+	members := g.Members
+	if members == nil {
+		members = []string{} // an empty group has members [], not null
+	}
+	return peerGroupResponse{Key: g.Key, Name: g.Name, Description: g.Description, Members: members,
 		CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
 }
 
@@ -63,7 +68,7 @@ func (s *Server) createPeerGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toPeerGroupResponse(g))
+	return created(c, "/v1/peer-groups/"+url.PathEscape(g.Key), toPeerGroupResponse(g))
 }
 
 // getPeerGroup serves GET /v1/peer-groups/{key}.

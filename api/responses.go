@@ -29,6 +29,32 @@ type responseResponse struct {
 	UpdatedBy   *string        `json:"updated_by"`
 	Deadline    *time.Time     `json:"deadline"`
 	Locked      bool           `json:"locked"`
+
+	// Evaluated by the server for the caller, by the survey's own rules.
+	VisibleQuestions []string        `json:"visible_questions"`
+	MissingRequired  []string        `json:"missing_required"`
+	CanSubmit        bool            `json:"can_submit"`
+	SubmitBlockers   []submitBlocker `json:"submit_blockers"`
+	Dropped          []droppedAnswer `json:"dropped"`
+}
+
+// submitBlocker is one reason why the caller could not submit the response
+// now, as the refusal it would get.
+type submitBlocker struct {
+	Code   string         `json:"code"`
+	Reason string         `json:"reason"`
+	Detail string         `json:"detail"`
+	Errors []problemField `json:"errors,omitempty"`
+}
+
+// droppedAnswer is an answer that a save removed, or did not keep, because a
+// condition hides its question.
+type droppedAnswer struct {
+	Question  string `json:"question"`
+	Reason    string `json:"reason"` // always hidden_by_condition
+	DependsOn string `json:"depends_on"`
+	Stored    bool   `json:"stored"`
+	Detail    string `json:"detail"`
 }
 
 // responseSummary is a response in a list, without its answers.
@@ -105,14 +131,36 @@ type importResponse struct {
 	Submitted int  `json:"submitted"`
 }
 
-func toResponseResponse(sv survey.Survey, r survey.Response, deadline *time.Time, now time.Time) responseResponse {
+func toResponseResponse(sv survey.Survey, r survey.Response, deadline *time.Time, now time.Time, blockers []*survey.Error) responseResponse {
 	out := responseResponse{SurveyID: sv.ID, Member: r.Member, Status: string(r.Status), Version: r.Version,
 		Answers: make(map[string]any, len(r.Answers)), SubmittedAt: r.SubmittedAt, UpdatedAt: r.UpdatedAt,
 		UpdatedBy: optional(r.UpdatedBy), Deadline: deadline,
-		Locked: sv.Status != survey.StatusOpen || (deadline != nil && !now.Before(*deadline))}
+		Locked:           sv.Status != survey.StatusOpen || (deadline != nil && !now.Before(*deadline)),
+		VisibleQuestions: []string{}, MissingRequired: append([]string{}, sv.MissingRequired(r.Answers)...),
+		CanSubmit: len(blockers) == 0, SubmitBlockers: make([]submitBlocker, len(blockers)), Dropped: []droppedAnswer{}}
 	for key, v := range r.Answers {
 		q, _ := sv.Question(key)
 		out.Answers[key] = v.JSON(q.Type)
+	}
+	visible := sv.Visible(r.Answers)
+	for _, q := range sv.Questions() {
+		if visible[q.Key] {
+			out.VisibleQuestions = append(out.VisibleQuestions, q.Key)
+		}
+	}
+	for i, e := range blockers {
+		out.SubmitBlockers[i] = submitBlocker{Code: string(e.Code), Reason: string(e.Reason), Detail: e.Message}
+		for _, f := range e.Fields {
+			out.SubmitBlockers[i].Errors = append(out.SubmitBlockers[i].Errors, problemField{Field: f.Field, Reason: f.Reason})
+		}
+	}
+	for _, d := range r.Dropped {
+		how := "was not kept"
+		if d.Stored {
+			how = "was removed"
+		}
+		out.Dropped = append(out.Dropped, droppedAnswer{Question: d.Question, Reason: "hidden_by_condition", DependsOn: d.DependsOn,
+			Stored: d.Stored, Detail: fmt.Sprintf("the answer to %s %s: its condition on %s does not hold", d.Question, how, d.DependsOn)})
 	}
 	return out
 }
@@ -138,22 +186,30 @@ func ifMatch(c echo.Context) (*int, error) {
 	if h == "" || h == "*" {
 		return nil, nil
 	}
-	v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(h, "W/"), `"`))
+	quoted := strings.TrimPrefix(h, "W/")
+	if len(quoted) < 3 || quoted[0] != '"' || quoted[len(quoted)-1] != '"' {
+		return nil, &survey.Error{Code: survey.Malformed, Message: "If-Match must be the ETag of the response, quoted, such as \"3\"",
+			Fields: []survey.FieldError{{Field: "If-Match", Reason: "is not a quoted entity tag"}}}
+	}
+	v, err := strconv.Atoi(quoted[1 : len(quoted)-1])
 	if err != nil || v < 0 {
-		return nil, &survey.Error{Code: survey.Malformed, Message: "If-Match must be the ETag of the response, such as \"3\"",
+		return nil, &survey.Error{Code: survey.Malformed, Reason: survey.BadIfMatch, Message: "If-Match must be the ETag of the response, such as \"3\"",
 			Fields: []survey.FieldError{{Field: "If-Match", Reason: "is not a version this API sent"}}}
 	}
 	return &v, nil
 }
 
-// respond sends a response with its version as the ETag.
-func (s *Server) respond(c echo.Context, sv survey.Survey, r survey.Response) error {
+// respond sends a response with its version as the ETag, and what the caller
+// could not submit it for. extra blockers (a stale If-Match) come first.
+func (s *Server) respond(c echo.Context, sv survey.Survey, r survey.Response, extra ...*survey.Error) error {
 	mine, err := s.store.Extension(c.Request().Context(), sv.ID, r.Member)
 	if err != nil {
 		return err
 	}
+	now := s.now()
+	blockers := append(extra, sv.SubmitBlockers(caller(c), r.Member, now, mine, r.Answers)...)
 	c.Response().Header().Set("ETag", strconv.Quote(strconv.Itoa(r.Version)))
-	return c.JSON(http.StatusOK, toResponseResponse(sv, r, sv.EffectiveDeadline(mine), s.now()))
+	return c.JSON(http.StatusOK, toResponseResponse(sv, r, sv.EffectiveDeadline(mine), now, blockers))
 }
 
 // readableResponse returns the survey if the caller may read the member's
@@ -166,14 +222,14 @@ func (s *Server) readableResponse(c echo.Context) (survey.Survey, string, error)
 	}
 	member := c.Param("member")
 	if !caller(c).CanReadResponse(member) {
-		return survey.Survey{}, "", survey.Errorf(survey.Forbidden, "this is the response of member %s; you may see only your own member's", member)
+		return survey.Survey{}, "", survey.Refusef(survey.Forbidden, survey.NotOwnMember, "this is the response of member %s; you may see only your own member's", member)
 	}
 	addressed, err := s.store.Addressed(c.Request().Context(), sv, member)
 	if err != nil {
 		return survey.Survey{}, "", err
 	}
 	if !addressed {
-		return survey.Survey{}, "", survey.Errorf(survey.NotFound, "member %q is not in the audience of this survey", member)
+		return survey.Survey{}, "", survey.Refusef(survey.NotFound, survey.NotInAudience, "member %q is not in the audience of this survey", member)
 	}
 	return sv, member, nil
 }
@@ -196,9 +252,35 @@ func (s *Server) saveResponse(c echo.Context) error {
 	return s.writeResponse(c, true, s.store.SaveAnswers)
 }
 
-// submitResponse serves POST /v1/surveys/{id}/responses/{member}/submit.
+// submitResponse serves POST /v1/surveys/{id}/responses/{member}/submit. With
+// dry_run=true it changes nothing and answers with the response and everything
+// that would block its submission.
 func (s *Server) submitResponse(c echo.Context) error {
-	return s.writeResponse(c, false, s.store.Submit)
+	dryRun := boolParam(c, "dry_run")
+	if dryRun == nil {
+		return queryError("dry_run", "must be true or false")
+	}
+	if !*dryRun {
+		return s.writeResponse(c, false, s.store.Submit)
+	}
+	sv, member, err := s.readableResponse(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.store.Response(c.Request().Context(), sv, member)
+	if err != nil {
+		return err
+	}
+	var stale []*survey.Error
+	var se *survey.Error
+	if errors.As(survey.CheckVersion(r.Version, version), &se) {
+		stale = append(stale, se)
+	}
+	return s.respond(c, sv, r, stale...)
 }
 
 // withdrawResponse serves POST /v1/surveys/{id}/responses/{member}/withdraw.
@@ -383,13 +465,17 @@ func readCSV(body io.Reader, sv survey.Survey) ([]store.ImportRow, error) {
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return nil, &survey.Error{Code: survey.Invalid, Message: "the upload is not valid CSV",
+			return nil, &survey.Error{Code: survey.Invalid, Reason: survey.BadCSV, Message: "the upload is not valid CSV",
 				Fields: []survey.FieldError{{Field: fmt.Sprintf("line %d, column %d", pe.Line, pe.Column), Reason: pe.Err.Error()}}}
 		}
 		if err != nil {
 			return nil, err // the body limit, or a broken connection
 		}
 		line, _ := r.FieldPos(0)
+		if len(records) > MaxImportRows { // the header and MaxImportRows rows are read
+			return nil, &survey.Error{Code: survey.Invalid, Message: "the upload has too many rows",
+				Fields: []survey.FieldError{{Field: fmt.Sprintf("line %d", line), Reason: fmt.Sprintf("is beyond the limit of %d rows of one import; split the file", MaxImportRows)}}}
+		}
 		records, lines = append(records, rec), append(lines, line)
 	}
 	if len(records) > 0 && len(records[0]) > 0 {

@@ -87,6 +87,17 @@ type changeResponse struct {
 
 // surveyResults serves GET /v1/surveys/{id}/results.
 func (s *Server) surveyResults(c echo.Context) error {
+	var r results.Results
+	if err := s.readResults(c, &r); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toResultsResponse(r, r.Notes))
+}
+
+// readResults sets out to the results of the survey of the path as the caller
+// may see them, with the query's peer_group, question and compare: the one
+// reading of results that the JSON, the exports and the charts share.
+func (s *Server) readResults(c echo.Context, out *results.Results) error {
 	ctx := c.Request().Context()
 	sv, err := s.readableSurvey(c, c.Param("id"))
 	if err != nil {
@@ -166,7 +177,9 @@ func (s *Server) surveyResults(c echo.Context) error {
 			in.Previous = &p
 		}
 	}
-	return c.JSON(http.StatusOK, toResultsResponse(results.Build(in), notes))
+	*out = results.Build(in)
+	out.Notes = append(out.Notes, notes...)
+	return nil
 }
 
 // gather reads from the store what results.Build needs for one edition.

@@ -43,6 +43,7 @@ func (s *Server) routes(e *echo.Echo) {
 
 	v1.GET("/surveys", s.listSurveys)
 	v1.POST("/surveys", s.createSurvey, secretariatOnly)
+	v1.POST("/surveys/import", s.importSurvey, secretariatOnly)
 	v1.GET("/surveys/:id", s.getSurvey)
 	v1.PUT("/surveys/:id", s.replaceSurvey, secretariatOnly)
 	v1.PATCH("/surveys/:id", s.updateSurvey, secretariatOnly)
@@ -51,6 +52,7 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/surveys/:id/close", s.transition(survey.StatusClosed), secretariatOnly)
 	v1.POST("/surveys/:id/publish", s.transition(survey.StatusPublished), secretariatOnly)
 	v1.POST("/surveys/:id/clone", s.cloneSurvey, secretariatOnly)
+	v1.GET("/surveys/:id/export", s.exportSurvey)
 
 	v1.GET("/surveys/:id/progress", s.surveyProgress, secretariatOnly)
 	v1.GET("/surveys/:id/responses", s.listResponses)
@@ -62,13 +64,18 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/surveys/:id/extensions", s.listExtensions, secretariatOnly)
 	v1.PUT("/surveys/:id/extensions/:member", s.extendDeadline, secretariatOnly)
 	v1.POST("/surveys/:id/imports", s.importResponses, secretariatOnly)
-	v1.GET("/surveys/:id/results", s.surveyResults)
+	v1.GET("/surveys/:id/results", s.surveyResults, revalidated)
+	v1.GET("/surveys/:id/results/export", s.exportResults, revalidated)
+	v1.GET("/surveys/:id/results/charts/:question", s.resultsChart, revalidated)
+	v1.GET("/surveys/:id/answers/export", s.exportResponses)
 
 	v1.GET("/series", s.listSeries)
 	v1.POST("/series", s.createSeries, secretariatOnly)
 	v1.GET("/series/:key", s.getSeries)
 	v1.POST("/series/:key/editions", s.createEdition, secretariatOnly)
-	v1.GET("/series/:key/trends", s.seriesTrends)
+	v1.GET("/series/:key/trends", s.seriesTrends, revalidated)
+	v1.GET("/series/:key/trends/chart", s.trendChart, revalidated)
+	v1.GET("/series/:key/export", s.exportSeries)
 
 	v1.GET("/jobs", s.listJobs, secretariatOnly)
 	v1.GET("/outbox", s.listOutbox, secretariatOnly)
@@ -79,4 +86,64 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.DELETE("/webhooks/:id", s.deleteWebhook, secretariatOnly)
 	v1.GET("/webhooks/:id/deliveries", s.listDeliveries, secretariatOnly)
 	v1.POST("/webhooks/:id/deliveries/:delivery/resend", s.resendDelivery, secretariatOnly)
+}
+
+// inputs is, for each route that reads more than its path and headers, the query
+// parameters it reads and whether it takes a body, in the order of routes;
+// checkInputs refuses anything else, and a route not listed takes neither.
+// TestInputsMatchSpec holds this table to openapi.yaml.
+func inputs() map[string]routeInputs {
+	page := []string{"limit", "cursor"}
+	body := routeInputs{body: true}
+	return map[string]routeInputs{
+		"GET /v1/members":         {query: page},
+		"POST /v1/members":        body,
+		"PATCH /v1/members/:code": body,
+
+		"GET /v1/peer-groups":      {query: page},
+		"POST /v1/peer-groups":     body,
+		"PUT /v1/peer-groups/:key": body,
+
+		"GET /v1/users":             {query: append([]string{"member"}, page...)},
+		"POST /v1/users":            body,
+		"PATCH /v1/users/:id":       body,
+		"GET /v1/users/:id/tokens":  {query: page},
+		"POST /v1/users/:id/tokens": body,
+
+		"GET /v1/surveys":            {query: append([]string{"status", "topic", "series"}, page...)},
+		"POST /v1/surveys":           body,
+		"POST /v1/surveys/import":    {query: []string{"format"}, body: true},
+		"GET /v1/surveys/:id":        {query: []string{"lang"}},
+		"GET /v1/surveys/:id/export": {query: []string{"format"}},
+		"PUT /v1/surveys/:id":        body,
+		"PATCH /v1/surveys/:id":      body,
+		"POST /v1/surveys/:id/clone": body,
+
+		"GET /v1/surveys/:id/responses":                   {query: page},
+		"PATCH /v1/surveys/:id/responses/:member":         body,
+		"GET /v1/surveys/:id/responses/:member/history":   {query: page},
+		"POST /v1/surveys/:id/responses/:member/submit":   {query: []string{"dry_run"}},
+		"POST /v1/surveys/:id/responses/:member/withdraw": {query: []string{"dry_run"}},
+		"PUT /v1/surveys/:id/extensions/:member":          body,
+		"POST /v1/surveys/:id/imports":                    {query: []string{"dry_run", "submit"}, body: true},
+		"GET /v1/surveys/:id/results":                     {query: []string{"peer_group", "question", "compare"}},
+		"GET /v1/surveys/:id/results/export":              {query: []string{"format", "peer_group", "question", "compare"}},
+		"GET /v1/surveys/:id/results/charts/:question":    {query: []string{"format", "peer_group"}},
+		"GET /v1/surveys/:id/answers/export":              {query: []string{"format"}},
+
+		"GET /v1/series":                   {query: page},
+		"POST /v1/series":                  body,
+		"POST /v1/series/:key/editions":    body,
+		"GET /v1/series/:key/trends":       {query: []string{"question", "member", "from", "to", "peer_group"}},
+		"GET /v1/series/:key/trends/chart": {query: []string{"format", "question", "member", "from", "to", "peer_group"}},
+		"GET /v1/series/:key/export":       {query: []string{"format", "view", "from", "to", "member", "peer_group"}},
+
+		"PUT /v1/users/:id/mail-preferences": body,
+		"GET /v1/jobs":                       {query: append([]string{"state", "kind", "subject"}, page...)},
+		"GET /v1/outbox":                     {query: page},
+		"GET /v1/webhooks":                   {query: page},
+		"POST /v1/webhooks":                  body,
+		"PATCH /v1/webhooks/:id":             body,
+		"GET /v1/webhooks/:id/deliveries":    {query: page},
+	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -132,7 +133,7 @@ func (s *Server) createSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toSeriesResponse(sr, nil))
+	return created(c, "/v1/series/"+url.PathEscape(sr.Key), toSeriesResponse(sr, nil))
 }
 
 // getSeries serves GET /v1/series/{key}: the series, its editions by period and
@@ -160,23 +161,53 @@ func (s *Server) createEdition(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toSurveyResponse(sv))
+	return created(c, surveyLocation(sv), toSurveyResponse(sv))
 }
 
 // seriesTrends serves GET /v1/series/{key}/trends.
 func (s *Server) seriesTrends(c echo.Context) error {
+	var t trendResponse
+	if err := s.readTrend(c, c.QueryParam("question"), &t); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, t)
+}
+
+// readableSeries returns the series of the path if the caller may read it: a
+// member reads a series like its editions, by the members it is addressed to.
+func (s *Server) readableSeries(c echo.Context) (survey.Series, error) {
 	ctx := c.Request().Context()
 	sr, err := s.store.Series(ctx, c.Param("key"))
 	if err != nil {
+		return sr, err
+	}
+	if me := caller(c); !me.IsSecretariat() {
+		in, err := s.store.AudienceIncludes(ctx, sr.Template.Audience, me.Member)
+		if err != nil {
+			return sr, err
+		}
+		if !in {
+			return sr, survey.Refusef(survey.NotFound, survey.NoSuchSeries, "no series has the key %q", sr.Key)
+		}
+	}
+	return sr, nil
+}
+
+// readTrend sets out to the trend of the series' metric key as the caller may
+// see it, with the query's member, peer_group, from and to: the one reading of
+// trends that the JSON, the exports and the charts share.
+func (s *Server) readTrend(c echo.Context, key string, out *trendResponse) error {
+	ctx := c.Request().Context()
+	sr, err := s.readableSeries(c)
+	if err != nil {
 		return err
 	}
-	key := c.QueryParam("question")
 	if key == "" {
 		return queryError("question", "is required: the key of a numeric question of the series")
 	}
 	q, ok := sr.Template.Question(key)
 	if !ok {
-		return survey.Errorf(survey.NotFound, "series %s has no metric %q", sr.Key, key)
+		return survey.Refusef(survey.NotFound, survey.NoSuchMetric, "series %s has no metric %q", sr.Key, key)
 	}
 	if q.Type != survey.Integer && q.Type != survey.Number && q.Type != survey.Percentage {
 		return queryError("question", q.Key+" is a "+string(q.Type)+" question; trends are of numbers")
@@ -186,22 +217,12 @@ func (s *Server) seriesTrends(c echo.Context) error {
 		return err
 	}
 	me := caller(c)
-	if !me.IsSecretariat() {
-		// A series is read like its editions: by the members it is addressed to.
-		in, err := s.store.AudienceIncludes(ctx, sr.Template.Audience, me.Member)
-		if err != nil {
-			return err
-		}
-		if !in {
-			return survey.Errorf(survey.NotFound, "no series has the key %q", sr.Key)
-		}
-	}
 	member := c.QueryParam("member")
 	switch {
 	case !me.IsSecretariat() && member == "":
 		member = me.Member
 	case !me.IsSecretariat() && member != me.Member:
-		return survey.Errorf(survey.Forbidden, "you may follow the values of your own member only")
+		return survey.Refusef(survey.Forbidden, survey.NotOwnMember, "you may follow the values of your own member only")
 	case member != "":
 		if _, err := s.store.Member(ctx, member); err != nil {
 			return err
@@ -233,7 +254,7 @@ func (s *Server) seriesTrends(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := trendResponse{Series: sr.Key, Question: q.Key, Member: optional(member), PeerGroup: optional(group),
+	*out = trendResponse{Series: sr.Key, Question: q.Key, Member: optional(member), PeerGroup: optional(group),
 		From: from.String(), To: to.String(), LatestPublishedPeriod: optional(latest), Points: []trendItem{}}
 	for _, r := range results.Trend(me, group, points, from.String(), inScope) {
 		item := trendItem{Period: r.Period, SurveyID: r.SurveyID, N: r.N, Total: r.Total, Median: r.Median,
@@ -241,7 +262,7 @@ func (s *Server) seriesTrends(c echo.Context) error {
 			MemberShare: r.Share, MemberMoM: r.ValueMoM, MemberYoY: r.ValueYoY}
 		out.Points = append(out.Points, item)
 	}
-	return c.JSON(http.StatusOK, out)
+	return nil
 }
 
 // maxTrendPeriods bounds one trend request: ten years of months.

@@ -5,6 +5,7 @@ package api
 
 import (
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -13,15 +14,16 @@ import (
 	"github.com/tldcouncil/surveyd/internal/store"
 )
 
-// maxBodyBytes caps every request body: the largest real one, a full response of
-// a long questionnaire, is far below it.
-const maxBodyBytes = "1M"
-
 // Config is what the server needs.
 type Config struct {
 	Store  *store.Store
 	Logger *slog.Logger
 	Now    func() time.Time // nil for time.Now
+
+	// CORSOrigins are the origins of browser front ends allowed to call the API
+	// ("https://dash.example.org", or "*"); none by default.
+	CORSOrigins []string
+
 	// Self lists the addresses ("host:port") at which this server is reached, so
 	// that no webhook is pointed at it; see survey.CheckWebhookURL.
 	Self []string
@@ -29,10 +31,11 @@ type Config struct {
 
 // Server holds the dependencies of the handlers.
 type Server struct {
-	store *store.Store
-	log   *slog.Logger
-	now   func() time.Time
-	self  []string
+	store    *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	throttle *authThrottle
+	self     []string
 }
 
 // New returns the HTTP handler of the API with every route and middleware.
@@ -44,18 +47,28 @@ func New(cfg Config) *echo.Echo {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.throttle = newAuthThrottle(s.now)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.Binder = jsonBinder{}
 	e.Validator = newValidator()
+	// The client's address is the connection's: X-Forwarded-For is anyone's to write.
+	e.IPExtractor = echo.ExtractIPDirect()
+	// Before routing, so that even a refused URL gets the headers.
+	e.Pre(securityHeaders(), noStore)
 	e.Pre(middleware.RemoveTrailingSlash(), rejectBadURLs)
 	e.Use(
 		middleware.RequestID(),
 		s.logRequests(),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
-		middleware.BodyLimit(maxBodyBytes),
+		middleware.BodyLimit(strconv.Itoa(MaxBodyBytes)),
 	)
+	if mw := cors(cfg.CORSOrigins); mw != nil {
+		e.Use(mw) // before authenticate, which routes adds: pre-flights carry no token
+	}
+	e.Use(compress())
 	s.routes(e)
+	e.Use(checkInputs(e.Routes(), inputs())) // after authenticate: a stranger gets 401 first
 	return e
 }

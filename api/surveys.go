@@ -2,10 +2,12 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tldcouncil/surveyd/internal/results"
 	"github.com/tldcouncil/surveyd/internal/store"
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
@@ -40,6 +42,9 @@ type sectionBody struct {
 	Title       string         `json:"title"`
 	Description string         `json:"description,omitempty"`
 	Questions   []questionBody `json:"questions"`
+
+	TitleTranslations       map[string]string `json:"title_translations,omitempty"`
+	DescriptionTranslations map[string]string `json:"description_translations,omitempty"`
 }
 
 type questionBody struct {
@@ -52,11 +57,16 @@ type questionBody struct {
 	Options     []optionBody     `json:"options,omitempty"`
 	Constraints *constraintsBody `json:"constraints,omitempty"`
 	Condition   *conditionBody   `json:"condition,omitempty"`
+
+	PromptTranslations map[string]string `json:"prompt_translations,omitempty"`
+	HelpTranslations   map[string]string `json:"help_translations,omitempty"`
 }
 
 type optionBody struct {
 	Key   string `json:"key"`
 	Label string `json:"label"`
+
+	LabelTranslations map[string]string `json:"label_translations,omitempty"`
 }
 
 type constraintsBody struct {
@@ -82,6 +92,8 @@ type surveyResponse struct {
 	ID string `json:"id"`
 	surveyBody
 	Period      *string              `json:"period"`
+	Language    string               `json:"language"`  // the language of the texts above
+	Languages   []string             `json:"languages"` // every language the survey has texts in, English first
 	Status      string               `json:"status"`
 	Transitions []transitionResponse `json:"transitions"`
 	CreatedAt   time.Time            `json:"created_at"`
@@ -107,6 +119,31 @@ type surveySummary struct {
 	Status        string     `json:"status"`
 	QuestionCount int        `json:"question_count"`
 	UpdatedAt     time.Time  `json:"updated_at"`
+
+	// For a member's user: where its member stands, and whether it may read the results.
+	Response *standingResponse `json:"response,omitempty"`
+	Results  *resultsAccess    `json:"results,omitempty"`
+	// For the secretariat: how many responses are stored.
+	ResponseCounts *responseCounts `json:"response_counts,omitempty"`
+}
+
+// standingResponse is where the caller's member stands on a survey in a list.
+type standingResponse struct {
+	Status   string     `json:"status"` // not_started, draft, submitted, withdrawn
+	Deadline *time.Time `json:"deadline"`
+	Extended bool       `json:"extended"`
+}
+
+// resultsAccess says whether the caller may read a survey's results now, and
+// if not, the reason code of the refusal it would get.
+type resultsAccess struct {
+	Readable bool    `json:"readable"`
+	Reason   *string `json:"reason"`
+}
+
+type responseCounts struct {
+	Draft     int `json:"draft"`
+	Submitted int `json:"submitted"`
 }
 
 // surveyPatch changes some top-level fields of a survey; absent or null fields
@@ -144,7 +181,8 @@ func (b surveyBody) toSurvey() survey.Survey {
 	s.Sections = make([]survey.Section, len(b.Sections))
 	for i, sec := range b.Sections {
 		out := survey.Section{Key: sec.Key, Title: sec.Title, Description: sec.Description,
-			Questions: make([]survey.Question, len(sec.Questions))}
+			Questions: make([]survey.Question, len(sec.Questions)), TitleTranslations: sec.TitleTranslations,
+			DescriptionTranslations: sec.DescriptionTranslations}
 		for j, q := range sec.Questions {
 			out.Questions[j] = q.toQuestion()
 		}
@@ -171,9 +209,9 @@ func (p *policyBody) apply(pol survey.ResultsPolicy) survey.ResultsPolicy {
 
 func (q questionBody) toQuestion() survey.Question {
 	out := survey.Question{Key: q.Key, Type: survey.QuestionType(q.Type), Prompt: q.Prompt, Help: q.Help,
-		Required: q.Required, Unit: q.Unit}
+		Required: q.Required, Unit: q.Unit, PromptTranslations: q.PromptTranslations, HelpTranslations: q.HelpTranslations}
 	for _, o := range q.Options {
-		out.Options = append(out.Options, survey.Option{Key: o.Key, Label: o.Label})
+		out.Options = append(out.Options, survey.Option{Key: o.Key, Label: o.Label, LabelTranslations: o.LabelTranslations})
 	}
 	if c := q.Constraints; c != nil {
 		out.Constraints = survey.Constraints{Min: c.Min, Max: c.Max, MinDate: c.MinDate, MaxDate: c.MaxDate,
@@ -192,7 +230,8 @@ func toSurveyBody(s survey.Survey) surveyBody {
 		ResultsPolicy: &policyBody{Visibility: &vis, MinRespondents: &k, RespondentsOnly: &ro},
 		Sections:      make([]sectionBody, len(s.Sections))}
 	for i, sec := range s.Sections {
-		sb := sectionBody{Key: sec.Key, Title: sec.Title, Description: sec.Description, Questions: make([]questionBody, len(sec.Questions))}
+		sb := sectionBody{Key: sec.Key, Title: sec.Title, Description: sec.Description, Questions: make([]questionBody, len(sec.Questions)),
+			TitleTranslations: sec.TitleTranslations, DescriptionTranslations: sec.DescriptionTranslations}
 		for j, q := range sec.Questions {
 			sb.Questions[j] = toQuestionBody(q)
 		}
@@ -202,9 +241,10 @@ func toSurveyBody(s survey.Survey) surveyBody {
 }
 
 func toQuestionBody(q survey.Question) questionBody {
-	out := questionBody{Key: q.Key, Type: string(q.Type), Prompt: q.Prompt, Help: q.Help, Required: q.Required, Unit: q.Unit}
+	out := questionBody{Key: q.Key, Type: string(q.Type), Prompt: q.Prompt, Help: q.Help, Required: q.Required, Unit: q.Unit,
+		PromptTranslations: q.PromptTranslations, HelpTranslations: q.HelpTranslations}
 	for _, o := range q.Options {
-		out.Options = append(out.Options, optionBody{Key: o.Key, Label: o.Label})
+		out.Options = append(out.Options, optionBody{Key: o.Key, Label: o.Label, LabelTranslations: o.LabelTranslations})
 	}
 	if c := q.Constraints; c != (survey.Constraints{}) {
 		out.Constraints = &constraintsBody{Min: c.Min, Max: c.Max, MinDate: c.MinDate, MaxDate: c.MaxDate,
@@ -225,6 +265,7 @@ func optional(s string) *string {
 
 func toSurveyResponse(s survey.Survey) surveyResponse {
 	out := surveyResponse{ID: s.ID, surveyBody: toSurveyBody(s), Period: optional(s.Period), Status: string(s.Status),
+		Language: survey.English, Languages: s.Languages(),
 		Transitions: make([]transitionResponse, len(s.Transitions)), CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 	for i, t := range s.Transitions {
 		out.Transitions[i] = transitionResponse{From: string(t.From), To: string(t.To), By: t.By, At: t.At}
@@ -256,7 +297,52 @@ func (s *Server) listSurveys(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, list(surveys, next, toSurveySummary))
+	out := list(surveys, next, toSurveySummary)
+	if err := s.addStandings(c, surveys, out.Items); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// addStandings adds to a page of surveys what the caller needs beside each: for
+// a member's user its member's standing and access to results, for the
+// secretariat the response counts. One or two queries for the whole page.
+func (s *Server) addStandings(c echo.Context, surveys []survey.Survey, items []surveySummary) error {
+	ids := make([]string, len(surveys))
+	for i, sv := range surveys {
+		ids[i] = sv.ID
+	}
+	me := caller(c)
+	if me.IsSecretariat() {
+		counts, err := s.store.ResponseCounts(c.Request().Context(), ids)
+		if err != nil {
+			return err
+		}
+		for i, sv := range surveys {
+			n := counts[sv.ID]
+			items[i].ResponseCounts = &responseCounts{Draft: n[survey.ResponseDraft], Submitted: n[survey.ResponseSubmitted]}
+		}
+		return nil
+	}
+	standings, err := s.store.Standings(c.Request().Context(), ids, me.Member)
+	if err != nil {
+		return err
+	}
+	for i, sv := range surveys {
+		st := standings[sv.ID]
+		status := string(st.Status)
+		if st.Withdrawn {
+			status = "withdrawn"
+		}
+		items[i].Response = &standingResponse{Status: status, Deadline: sv.EffectiveDeadline(st.Extension),
+			Extended: st.Extension != nil && sv.EffectiveDeadline(st.Extension) == st.Extension}
+		access := &resultsAccess{Readable: true}
+		if err := results.CheckAccess(sv, me, st.Status == survey.ResponseSubmitted); err != nil {
+			access.Readable, access.Reason = false, optional(string(survey.ErrorReason(err)))
+		}
+		items[i].Results = access
+	}
+	return nil
 }
 
 func validStatus(st survey.Status) bool {
@@ -278,16 +364,23 @@ func (s *Server) createSurvey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toSurveyResponse(sv))
+	return created(c, surveyLocation(sv), toSurveyResponse(sv))
 }
 
-// getSurvey serves GET /v1/surveys/{id}.
+// getSurvey serves GET /v1/surveys/{id}, its texts in the language that
+// ?lang= or Accept-Language chooses (see chooseLanguage).
 func (s *Server) getSurvey(c echo.Context) error {
 	sv, err := s.readableSurvey(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toSurveyResponse(sv))
+	lang, err := chooseLanguage(c, sv.Languages())
+	if err != nil {
+		return err
+	}
+	out := toSurveyResponse(sv.Localized(lang))
+	out.Language = lang
+	return c.JSON(http.StatusOK, out)
 }
 
 // readableSurvey returns the survey if the caller may read it; to anybody else it
@@ -306,7 +399,7 @@ func (s *Server) readableSurvey(c echo.Context, id string) (survey.Survey, error
 		}
 	}
 	if !sv.ReadableBy(me, addressed) {
-		return survey.Survey{}, survey.Errorf(survey.NotFound, "no survey has the id %q", id)
+		return survey.Survey{}, survey.Refusef(survey.NotFound, survey.NoSuchSurvey, "no survey has the id %q", id)
 	}
 	return sv, nil
 }
@@ -389,5 +482,8 @@ func (s *Server) cloneSurvey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toSurveyResponse(sv))
+	return created(c, surveyLocation(sv), toSurveyResponse(sv))
 }
+
+// surveyLocation is the path of a survey, for the Location of a 201.
+func surveyLocation(sv survey.Survey) string { return "/v1/surveys/" + url.PathEscape(sv.ID) }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -42,7 +43,7 @@ func (s *Server) tokenOwner(c echo.Context, id string) (survey.User, error) {
 		return survey.User{}, err
 	}
 	if !caller(c).CanManageTokensOf(u) {
-		return survey.User{}, survey.Errorf(survey.Forbidden, "only the secretariat and the user itself may manage a user's tokens")
+		return survey.User{}, survey.Refusef(survey.Forbidden, survey.NotOwnUser, "only the secretariat and the user itself may manage a user's tokens")
 	}
 	return u, nil
 }
@@ -78,7 +79,7 @@ func (s *Server) createToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, createdTokenResponse{tokenResponse: toTokenResponse(t), Secret: secret})
+	return created(c, "/v1/tokens/"+url.PathEscape(t.ID), createdTokenResponse{tokenResponse: toTokenResponse(t), Secret: secret})
 }
 
 // visibleToken returns the token with the id if the caller may manage it.
@@ -88,7 +89,7 @@ func (s *Server) visibleToken(c echo.Context, id string) (survey.Token, error) {
 		return survey.Token{}, err
 	}
 	if !caller(c).CanManageToken(t) {
-		return survey.Token{}, survey.Errorf(survey.NotFound, "no token has the id %q", id)
+		return survey.Token{}, survey.Refusef(survey.NotFound, survey.NoSuchToken, "no token has the id %q", id)
 	}
 	return t, nil
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -52,6 +53,9 @@ func (s *Server) listUsers(c echo.Context) error {
 		return err
 	}
 	f := store.UserFilter{Member: c.QueryParam("member")}
+	if f.Member != "" && !survey.ValidMemberCode(f.Member) {
+		return queryError("member", "must be a member's code, a top-level domain label without the dot, in lowercase")
+	}
 	if me := caller(c); !me.IsSecretariat() {
 		f.Member = me.Member
 	}
@@ -73,7 +77,7 @@ func (s *Server) createUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toUserResponse(u))
+	return created(c, "/v1/users/"+url.PathEscape(u.ID), toUserResponse(u))
 }
 
 // getUser serves GET /v1/users/{id}.
@@ -93,7 +97,7 @@ func (s *Server) visibleUser(c echo.Context, id string) (survey.User, error) {
 		return survey.User{}, err
 	}
 	if !caller(c).CanSeeUser(u) {
-		return survey.User{}, survey.Errorf(survey.NotFound, "no user has the id %q", id)
+		return survey.User{}, survey.Refusef(survey.NotFound, survey.NoSuchUser, "no user has the id %q", id)
 	}
 	return u, nil
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/tldcouncil/surveyd/internal/survey"
@@ -17,7 +16,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	log := newLogger(stderr, cfg.logLevel)
 	st, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -52,7 +51,7 @@ func createToken(ctx context.Context, args []string, getenv func(string) string,
 	if expires < 0 {
 		return fmt.Errorf("token create: --expires must be positive")
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	log := newLogger(stderr, cfg.logLevel)
 	st, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -1,18 +1,18 @@
 // Command surveyd is the survey and benchmarking platform's server and its
-// administration commands.
-//
-//	surveyd [serve]        serve the API (the default)
-//	surveyd migrate        apply the schema and exit
-//	surveyd token create   create a user if needed and print a new token of it
+// administration commands. `surveyd help` lists them; `surveyd COMMAND --help`
+// lists a command's flags.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 )
 
 func main() {
@@ -25,32 +25,131 @@ func main() {
 	}
 }
 
-const usage = `usage:
-  surveyd [serve] [--addr ADDR] [--database-url URL] [--demo] [--log-level LEVEL]
-  surveyd migrate [--database-url URL]
-  surveyd token create --email E --role secretariat|respondent|viewer [--member CODE] [--name N] [--expires DURATION]
+// command is one command of surveyd. Adding a command is adding one entry to
+// commands; its run function parses its flags with parseConfig (or a FlagSet of
+// its own that returns helpError for --help), so that `--help` works the same
+// everywhere.
+type command struct {
+	name    string // as typed: "serve", "token create"
+	args    string // its flags in brief, for the list of commands
+	summary string // one line
+	run     func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+}
 
-environment: SURVEY_ADDR, DATABASE_URL, SURVEY_DEMO, SURVEY_LOG_LEVEL (flags win)`
+// commands is the table of every command, in the order `surveyd help` lists them.
+func commands() []command {
+	return []command{
+		{"serve", "[--addr ADDR] [--demo]", "serve the API (the default command)", serve},
+		{"migrate", "", "apply the schema and exit", migrate},
+		{"token create", "--email E --role secretariat|respondent|viewer [--member CODE] [--name N] [--expires DURATION]",
+			"create a user if needed and print a new token of it", createToken},
+		{"version", "", "print the version and commit of this build", printVersion},
+	}
+}
 
 // run is the whole program, with its surroundings passed in so that tests can run it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
-	}
-	switch cmd {
-	case "serve":
-		return serve(ctx, args, getenv, stdout, stderr)
-	case "migrate":
-		return migrate(ctx, args, getenv, stdout, stderr)
-	case "token":
-		if len(args) == 0 || args[0] != "create" {
-			return fmt.Errorf("token: the only subcommand is create\n%s", usage)
+	if len(args) > 0 {
+		switch args[0] {
+		case "help", "-h", "-help", "--help":
+			return help(args[1:], stdout)
+		case "-version", "--version":
+			return printVersion(ctx, args[1:], getenv, stdout, stderr)
 		}
-		return createToken(ctx, args[1:], getenv, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, usage)
+	}
+	cmd, rest, err := find(args)
+	if err != nil {
+		return err
+	}
+	return runCommand(ctx, cmd, rest, getenv, stdout, stderr)
+}
+
+// runCommand runs one command; when it was asked for --help, it prints the
+// command's usage and flags and succeeds.
+func runCommand(ctx context.Context, cmd command, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	err := cmd.run(ctx, args, getenv, stdout, stderr)
+	var h helpError
+	if errors.As(err, &h) {
+		fmt.Fprintf(stdout, "usage: surveyd %s", cmd.name)
+		if cmd.args != "" {
+			fmt.Fprintf(stdout, " %s", cmd.args)
+		}
+		fmt.Fprintf(stdout, "\n\n%s.\n", cmd.summary)
+		if h.flags != "" {
+			fmt.Fprintf(stdout, "\nflags:\n%s", h.flags)
+		}
 		return nil
 	}
-	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	return err
+}
+
+// find picks the command that args start with: the longest name that matches
+// ("token create" before "token"), serve when args start with a flag or are empty.
+func find(args []string) (command, []string, error) {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return commands()[0], args, nil
+	}
+	best, n := command{}, 0
+	for _, c := range commands() {
+		words := strings.Fields(c.name)
+		if len(words) > n && len(args) >= len(words) && equalWords(args[:len(words)], words) {
+			best, n = c, len(words)
+		}
+	}
+	if n > 0 {
+		return best, args[n:], nil
+	}
+	var sub []string // the commands under a first word, such as token create
+	for _, c := range commands() {
+		if first, rest, ok := strings.Cut(c.name, " "); ok && first == args[0] {
+			sub = append(sub, rest)
+		}
+	}
+	if len(sub) > 0 {
+		return command{}, nil, fmt.Errorf("%s: the subcommands are %s; see surveyd help", args[0], strings.Join(sub, ", "))
+	}
+	return command{}, nil, fmt.Errorf("unknown command %q; surveyd help lists the commands", args[0])
+}
+
+func equalWords(a, b []string) bool {
+	for i := range b {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// help prints the list of commands, or one command's flags when named.
+func help(args []string, stdout io.Writer) error {
+	if len(args) > 0 {
+		cmd, rest, err := find(args)
+		if err != nil {
+			return err
+		}
+		if len(rest) > 0 {
+			return fmt.Errorf("help: unexpected arguments %v", rest)
+		}
+		return runCommand(context.Background(), cmd, []string{"--help"}, func(string) string { return "" }, stdout, io.Discard)
+	}
+	fmt.Fprint(stdout, "usage: surveyd [COMMAND] [flags]\n\ncommands:\n")
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	for _, c := range commands() {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+		if c.args != "" {
+			fmt.Fprintf(tw, "  \t  %s\n", c.args)
+		}
+	}
+	_ = tw.Flush()
+	fmt.Fprint(stdout, `
+flags of every command that opens the database:
+  --database-url URL   postgres://... or sqlite:PATH; empty for ./surveys.db (DATABASE_URL)
+  --log-level LEVEL    debug, info, warn or error; logs are JSON lines on standard error (SURVEY_LOG_LEVEL)
+
+  surveyd COMMAND --help   the flags of one command
+  surveyd --version        the version and commit of this build
+
+environment: SURVEY_ADDR, DATABASE_URL, SURVEY_DEMO, SURVEY_LOG_LEVEL (flags win)
+`)
+	return nil
 }

@@ -58,6 +58,21 @@ func TestTokenCreateThenServe(t *testing.T) {
 			t.Fatalf("GET /v1/me: status %d, %+v, %v", res.StatusCode, me, err)
 		}
 
+		// The headers' limit is the server's: 431 beyond it, plain text from net/http.
+		for _, tc := range []struct{ size, want int }{{16 << 10, 200}, {64 << 10, 431}} {
+			req, _ := http.NewRequest("GET", "http://"+addr+"/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("X-Padding", strings.Repeat("p", tc.size))
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tc.want {
+				t.Fatalf("a header of %d bytes: status %d, want %d", tc.size, res.StatusCode, tc.want)
+			}
+		}
+
 		cancel()
 		select {
 		case err := <-done:
@@ -98,6 +113,11 @@ func TestMigrateAndDemo(t *testing.T) {
 			if got := strings.Count(demoOut.String(), "tsv_"); got != wantTokens {
 				t.Fatalf("start %d printed %d tokens, want %d:\n%s", i+1, got, wantTokens, demoOut.String())
 			}
+			// The second start says how to get a token again.
+			hint := "token create --email secretariat@example.org --role secretariat"
+			if again := strings.Contains(demoOut.String(), hint); again != (i == 1) {
+				t.Fatalf("start %d: hint of token create shown %v:\n%s", i+1, again, demoOut.String())
+			}
 		}
 	})
 }
@@ -113,7 +133,10 @@ func TestBadConfiguration(t *testing.T) {
 		{[]string{"serve"}, map[string]string{"SURVEY_DEMO": "maybe"}, "SURVEY_DEMO"},
 		{[]string{"serve"}, map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
 		{[]string{"token", "create", "--role", "secretariat"}, nil, "--email"},
-		{[]string{"token", "list"}, nil, "only subcommand"},
+		{[]string{"token", "list"}, nil, "subcommands are create"},
+		{[]string{"token"}, nil, "subcommands are create"},
+		{[]string{"serve", "--bogus"}, nil, "-bogus"},
+		{[]string{"migrate", "extra"}, nil, "unexpected arguments"},
 	} {
 		err := run(context.Background(), tc.args, mapEnv(tc.env), &bytes.Buffer{}, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

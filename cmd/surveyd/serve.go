@@ -24,7 +24,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	log := newLogger(stderr, cfg.logLevel)
 	st, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -36,17 +36,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("listen: %w", err)
 	}
 	if cfg.demo {
-		if _, err := demo.Load(ctx, st, stdout, baseURL(ln.Addr())); err != nil {
+		loaded, err := demo.Load(ctx, st, stdout, baseURL(ln.Addr()))
+		if err != nil {
 			_ = ln.Close()
 			return fmt.Errorf("load demo: %w", err)
 		}
+		if !loaded {
+			demoHint(stdout, cfg)
+		}
 	}
 	srv := &http.Server{
-		Handler:           api.New(api.Config{Store: st, Logger: log, Self: selfAddrs(ln.Addr(), getenv("SURVEY_BASE_URL"))}),
+		Handler: api.New(api.Config{Store: st, Logger: log, CORSOrigins: cfg.corsOrigins,
+			Self: selfAddrs(ln.Addr(), getenv("SURVEY_BASE_URL"))}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    api.MaxHeaderBytes,
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
 	stopWorker, err := startWorker(ctx, st, log, getenv, baseURL(ln.Addr()))
@@ -73,6 +79,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// demoHint tells someone who runs the demo again (a second `make run`) why no
+// tokens are shown, and how to get one.
+func demoHint(stdout io.Writer, cfg config) {
+	fmt.Fprintln(stdout, "The database already has data, so the demo was not loaded again; its tokens were shown once.")
+	fmt.Fprintln(stdout, "A new token of a demo user (the user is made again if it is gone):")
+	fmt.Fprintf(stdout, "  ./bin/surveyd token create --email %s --role secretariat\n", demo.SecretariatEmail)
+	fmt.Fprintf(stdout, "  ./bin/surveyd token create --email %s --role respondent --member dk\n", demo.RespondentEmail)
+	if cfg.databaseURL != "" {
+		fmt.Fprintln(stdout, "with the same DATABASE_URL. Or start over on an empty database.")
+	} else {
+		fmt.Fprintln(stdout, "Or delete surveys.db* to start over.")
+	}
 }
 
 // baseURL is how a person on this machine reaches the listener.

@@ -22,6 +22,12 @@ func TestBenchSmoke(t *testing.T) {
 	if rep.SavesPerSecond <= 0 || rep.CeilingSavesPerSec <= 0 || rep.PeakRSSBytes <= 0 {
 		t.Fatalf("no throughput or memory measured: %+v", rep)
 	}
+	if len(rep.Exports) != 4 || rep.Exports[3].Bytes <= 0 || rep.Exports[3].PeakRSS <= 0 {
+		t.Fatalf("no export measured: %+v", rep.Exports)
+	}
+	if !strings.Contains(out.String(), "| xlsx export: peak memory at 40 responses") {
+		t.Fatalf("the report has no export target:\n%s", out.String())
+	}
 	if !strings.Contains(out.String(), "| c/d ≥ 0.3 |") {
 		t.Fatalf("the report has no targets:\n%s", out.String())
 	}

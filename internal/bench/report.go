@@ -12,6 +12,13 @@ const (
 	targetSavesRatio   = 0.3   // save throughput over its raw pgx ceiling
 	targetRSSMiB       = 200.0 // peak resident memory of the server
 	targetTrendsRatio  = 1.5   // trends latency over its SQL ceiling (issue 6)
+	// An export's peak memory at the largest size over that at the smallest
+	// (issue 10): a constant, not a multiple, since memory must not grow with
+	// rows. 64 MiB allows for excelize's sheet buffer, which holds up to 16 MiB
+	// of XML (in a buffer that may have doubled to 32) before it spills to a
+	// temporary file, which a small file never reaches, and for the garbage
+	// collector's headroom of as much again.
+	targetExportGrowthMiB = 64.0
 )
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
@@ -52,6 +59,14 @@ func render(r report) string {
 	rss := float64(r.PeakRSSBytes) / (1 << 20)
 	fmt.Fprintf(&b, "## Memory (e)\n\nPeak resident memory of the server process over the whole run (VmHWM): **%.1f MiB**.\n\n", rss)
 
+	if len(r.Exports) > 0 {
+		fmt.Fprintf(&b, "## Export memory (f)\n\n`GET /v1/surveys/{id}/answers/export` as the secretariat: every response, one row each, %d columns (the multiple choice questions spread over their options). Each export runs in a server process started for it alone, so its peak resident memory (VmHWM) holds only starting up and that one export; the file is read by the client and thrown away.\n\n", exportColumns())
+		fmt.Fprintf(&b, "| responses | format | file | time | peak RSS before | peak RSS after |\n|---:|---|---:|---:|---:|---:|\n")
+		for _, e := range r.Exports {
+			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s |\n", e.Responses, e.Format, mib(e.Bytes), e.Duration.Round(time.Millisecond), mib(e.BaseRSS), mib(e.PeakRSS))
+		}
+		fmt.Fprintf(&b, "\n")
+	}
 	fmt.Fprintf(&b, "## Targets\n\n| target | measured | |\n|---|---|---|\n")
 	if s, ok := at(r.Sizes, 10000); ok {
 		v := ratio(s.Results.P50, s.Ceiling.P50)
@@ -65,6 +80,15 @@ func render(r report) string {
 		fmt.Fprintf(&b, "| latency grows no faster than responses | %.1f× for %.0f× | %s |\n", g, n, verdict(g <= n))
 	}
 	fmt.Fprintf(&b, "| peak memory ≤ %.0f MiB | %.1f MiB | %s |\n", targetRSSMiB, rss, verdict(rss <= targetRSSMiB))
+	for _, format := range []string{"csv", "xlsx"} {
+		first, last, ok := exportSpan(r.Exports, format)
+		if !ok {
+			continue
+		}
+		g := float64(last.PeakRSS-first.PeakRSS) / (1 << 20)
+		fmt.Fprintf(&b, "| %s export: peak memory at %d responses ≤ at %d + %.0f MiB | %+.1f MiB (%s → %s) | %s |\n", format, last.Responses,
+			first.Responses, targetExportGrowthMiB, g, mib(first.PeakRSS), mib(last.PeakRSS), verdict(g <= targetExportGrowthMiB))
+	}
 	tr := ratio(r.Trends.Trends.P50, r.Trends.Ceiling.P50)
 	fmt.Fprintf(&b, "| trends / SQL ≤ %.1f | %.2f | %s |\n\n", targetTrendsRatio, tr, verdict(tr <= targetTrendsRatio))
 	fmt.Fprintf(&b, "Rerun with `make bench`; `BENCH_SIZES=1000,10000,100000 make bench` adds the large size. Timings vary from run to run and machine to machine; the ratios, measured against ceilings in the same run, are what to compare.\n")
@@ -80,4 +104,36 @@ func at(sizes []sizeResult, n int) (sizeResult, bool) {
 		}
 	}
 	return sizeResult{}, false
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+// exportSpan is the export of the format at the smallest and the largest size.
+func exportSpan(exports []exportResult, format string) (first, last exportResult, ok bool) {
+	for _, e := range exports {
+		if e.Format != format {
+			continue
+		}
+		if !ok || e.Responses < first.Responses {
+			first = e
+		}
+		if !ok || e.Responses > last.Responses {
+			last = e
+		}
+		ok = true
+	}
+	return first, last, ok && first.Responses != last.Responses
+}
+
+// exportColumns is the width of the benchmark survey's raw-answers export.
+func exportColumns() int {
+	n := 3 // member, status, submitted_at
+	for _, q := range questions() {
+		if q.typ == "multiple_choice" {
+			n += q.options
+		} else {
+			n++
+		}
+	}
+	return n
 }

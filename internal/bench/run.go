@@ -49,6 +49,7 @@ type report struct {
 	SavesPerSecond     float64
 	CeilingSavesPerSec float64
 	PeakRSSBytes       int64
+	Exports            []exportResult // raw answers, per size and format
 	Machine, Postgres  string
 	Started, Finished  time.Time
 }
@@ -220,6 +221,13 @@ func runSize(ctx context.Context, cfg config, admin *pgxpool.Pool, pgURL, bin st
 	}
 	res.ResultsRSSAfterBytes = rss
 	rep.Sizes = append(rep.Sizes, res)
+	for _, format := range []string{"csv", "xlsx"} {
+		ex, err := measureExport(ctx, bin, dbURL, token, surveyID, format, n)
+		if err != nil {
+			return err
+		}
+		rep.Exports = append(rep.Exports, ex)
+	}
 
 	if writes {
 		rep.WriteResponses = n

@@ -34,10 +34,12 @@ var pg struct {
 // TEST_DATABASE_URL, or else one it starts and stops itself. A package whose
 // tests use Each calls it from TestMain.
 func Main(m *testing.M) {
-	os.Exit(run(m))
+	os.Exit(Run(m))
 }
 
-func run(m *testing.M) int {
+// Run is Main without the exit, for a TestMain that has its own cleanup to do
+// after the tests: it returns the exit code.
+func Run(m *testing.M) int {
 	pg.url = os.Getenv("TEST_DATABASE_URL")
 	if pg.url == "" {
 		srv, err := pgtemp.Start(pgtemp.Options{})

@@ -58,6 +58,12 @@ var nordics = map[string]bool{"dk": true, "fi": true, "is": true, "no": true, "s
 // largeDomains is the size from which a registry counts as large: a million names.
 const largeDomains = 1_000_000
 
+// The demo's users, who get a token each when the demo is loaded.
+const (
+	SecretariatEmail = "secretariat@example.org"
+	RespondentEmail  = "respondent@dk.example.org"
+)
+
 // Load fills st with the demo when it has no members yet, and writes the demo
 // users' tokens to out, with how to call baseURL with them. It reports whether it
 // loaded anything.
@@ -98,8 +104,8 @@ func Load(ctx context.Context, st *store.Store, out io.Writer, baseURL string) (
 		}
 	}
 	users := []survey.User{
-		{Email: "secretariat@example.org", Name: "Demo secretariat", Role: survey.RoleSecretariat},
-		{Email: "respondent@dk.example.org", Name: "Demo respondent of .dk", Role: survey.RoleRespondent, Member: "dk"},
+		{Email: SecretariatEmail, Name: "Demo secretariat", Role: survey.RoleSecretariat},
+		{Email: RespondentEmail, Name: "Demo respondent of .dk", Role: survey.RoleRespondent, Member: "dk"},
 	}
 	secrets := make([]string, len(users))
 	for k := range users {

@@ -18,7 +18,8 @@ import (
 type Server struct {
 	URL        string // postgres://... of its postgres database, as the superuser
 	dir, bin   string
-	asPostgres bool // PostgreSQL refuses to run as root: run it as the postgres user
+	settings   string // the options pg_ctl passes to the server: port, socket, fsync
+	asPostgres bool   // PostgreSQL refuses to run as root: run it as the postgres user
 }
 
 // Options tune the server.
@@ -54,16 +55,28 @@ func Start(opts Options) (*Server, error) {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	settings := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200", port, dir)
+	s.settings = fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200", port, dir)
 	if !opts.Durable {
-		settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+		s.settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	}
-	if err := s.cmd("pg_ctl", "-D", data, "-l", filepath.Join(dir, "log"), "-o", settings, "-w", "start"); err != nil {
+	if err := s.Resume(); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
 	s.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
 	return s, nil
+}
+
+// Halt stops the server at once, as a crash would, and keeps its files: Resume
+// starts it again on the same port and data directory.
+func (s *Server) Halt() error {
+	return s.cmd("pg_ctl", "-D", filepath.Join(s.dir, "data"), "-m", "immediate", "-w", "stop")
+}
+
+// Resume starts the server, after Start has initialised it or Halt stopped it,
+// and waits until it accepts connections.
+func (s *Server) Resume() error {
+	return s.cmd("pg_ctl", "-D", filepath.Join(s.dir, "data"), "-l", filepath.Join(s.dir, "log"), "-o", s.settings, "-w", "start")
 }
 
 // Stop stops the server at once and removes its files.

@@ -22,10 +22,10 @@ func CheckAccess(sv survey.Survey, u survey.User, submitted bool) error {
 		return nil
 	}
 	if sv.Status != survey.StatusPublished {
-		return survey.Errorf(survey.Forbidden, "members see results once the survey is published; it is %s", sv.Status)
+		return survey.Refusef(survey.Forbidden, survey.NotPublished, "members see results once the survey is published; it is %s", sv.Status)
 	}
 	if sv.Policy.RespondentsOnly && !submitted {
-		return survey.Errorf(survey.Forbidden, "the results of this survey are for the members that submitted a response, and %s did not", u.Member)
+		return survey.Refusef(survey.Forbidden, survey.NotRespondent, "the results of this survey are for the members that submitted a response, and %s did not", u.Member)
 	}
 	return nil
 }

@@ -40,21 +40,21 @@ func (s *Store) SetExtension(ctx context.Context, surveyID, member string, deadl
 			return err
 		}
 		if sv.Status != survey.StatusOpen {
-			return survey.Errorf(survey.Conflict, "the survey is %s; deadlines can be extended only while it is open", sv.Status)
+			return survey.Refusef(survey.Conflict, survey.NotOpen, "the survey is %s; deadlines can be extended only while it is open", sv.Status)
 		}
 		if !deadline.After(now) {
-			return &survey.Error{Code: survey.Invalid, Message: "an extension must end in the future",
+			return &survey.Error{Code: survey.Invalid, Reason: survey.ExtensionTooEarly, Message: "an extension must end in the future",
 				Fields: []survey.FieldError{{Field: "deadline", Reason: "is not in the future"}}}
 		}
 		if sv.Deadline != nil && !deadline.After(*sv.Deadline) {
-			return &survey.Error{Code: survey.Invalid, Message: "an extension must end after the survey's deadline",
+			return &survey.Error{Code: survey.Invalid, Reason: survey.ExtensionTooEarly, Message: "an extension must end after the survey's deadline",
 				Fields: []survey.FieldError{{Field: "deadline", Reason: "is not later than " + sv.Deadline.UTC().Format(time.RFC3339)}}}
 		}
 		if ok, err := s.addressed(tx, sv, member); err != nil || !ok {
 			if err != nil {
 				return err
 			}
-			return survey.Errorf(survey.NotFound, "member %q is not in the survey's audience", member)
+			return survey.Refusef(survey.NotFound, survey.NotInAudience, "member %q is not in the survey's audience", member)
 		}
 		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
 			return err

@@ -39,7 +39,7 @@ func (s *Store) Import(ctx context.Context, surveyID string, rows []ImportRow, s
 			return err
 		}
 		if sv.Status != survey.StatusOpen {
-			return survey.Errorf(survey.Conflict, "the survey is %s; answers are taken only while it is open", sv.Status)
+			return survey.Refusef(survey.Conflict, survey.NotOpen, "the survey is %s; answers are taken only while it is open", sv.Status)
 		}
 		var p survey.Problems
 		seen := map[string]int{}
@@ -54,7 +54,7 @@ func (s *Store) Import(ctx context.Context, surveyID string, rows []ImportRow, s
 				return err
 			}
 			w := Write{SurveyID: surveyID, Member: row.Member, Answers: row.Answers, By: by}
-			r, err := s.save(tx, sv, w, submit)
+			r, err := s.save(tx, sv, w, submit, nil)
 			var se *survey.Error
 			switch {
 			case errors.Is(err, errNothingToDo):

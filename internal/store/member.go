@@ -44,7 +44,7 @@ func (s *Store) CreateMember(ctx context.Context, m survey.Member) (survey.Membe
 	row := memberToRow(m)
 	err := s.db.WithContext(ctx).Create(&row).Error
 	if isDuplicate(err) {
-		return survey.Member{}, &survey.Error{Code: survey.Conflict, Message: "a member with this code exists already",
+		return survey.Member{}, &survey.Error{Code: survey.Conflict, Reason: survey.Taken, Message: "a member with this code exists already",
 			Fields: []survey.FieldError{{Field: "code", Reason: "member " + m.Code + " exists already"}}}
 	}
 	if err != nil {
@@ -58,7 +58,7 @@ func (s *Store) Member(ctx context.Context, code string) (survey.Member, error) 
 	var row memberRow
 	err := s.db.WithContext(ctx).Where("code = ?", code).Take(&row).Error
 	if isNotFound(err) {
-		return survey.Member{}, survey.Errorf(survey.NotFound, "no member has the code %q", code)
+		return survey.Member{}, survey.Refusef(survey.NotFound, survey.NoSuchMember, "no member has the code %q", code)
 	}
 	if err != nil {
 		return survey.Member{}, wrap(err, "read member")
@@ -91,7 +91,7 @@ func (s *Store) UpdateMember(ctx context.Context, code string, u survey.MemberUp
 		var row memberRow
 		err := tx.Where("code = ?", code).Take(&row).Error
 		if isNotFound(err) {
-			return survey.Errorf(survey.NotFound, "no member has the code %q", code)
+			return survey.Refusef(survey.NotFound, survey.NoSuchMember, "no member has the code %q", code)
 		}
 		if err != nil {
 			return err

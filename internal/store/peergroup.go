@@ -50,11 +50,11 @@ func (s *Store) savePeerGroup(ctx context.Context, g survey.PeerGroup, create bo
 		case isNotFound(err) && create:
 			g.CreatedAt = now
 		case isNotFound(err):
-			return survey.Errorf(survey.NotFound, "no peer group has the key %q", g.Key)
+			return survey.Refusef(survey.NotFound, survey.NoSuchPeerGroup, "no peer group has the key %q", g.Key)
 		case err != nil:
 			return err
 		case create:
-			return &survey.Error{Code: survey.Conflict, Message: "a peer group with this key exists already",
+			return &survey.Error{Code: survey.Conflict, Reason: survey.Taken, Message: "a peer group with this key exists already",
 				Fields: []survey.FieldError{{Field: "key", Reason: "peer group " + g.Key + " exists already"}}}
 		default:
 			g.CreatedAt = existing.CreatedAt
@@ -81,7 +81,7 @@ func (s *Store) savePeerGroup(ctx context.Context, g survey.PeerGroup, create bo
 		return tx.Create(&links).Error
 	})
 	if isDuplicate(err) { // a concurrent create of the same key
-		return survey.PeerGroup{}, survey.Errorf(survey.Conflict, "a peer group with the key %q exists already", g.Key)
+		return survey.PeerGroup{}, survey.Refusef(survey.Conflict, survey.Taken, "a peer group with the key %q exists already", g.Key)
 	}
 	if err != nil {
 		return survey.PeerGroup{}, wrap(err, "save peer group")
@@ -113,7 +113,7 @@ func (s *Store) PeerGroup(ctx context.Context, key string) (survey.PeerGroup, er
 	var row peerGroupRow
 	err := s.db.WithContext(ctx).Where("key = ?", key).Take(&row).Error
 	if isNotFound(err) {
-		return survey.PeerGroup{}, survey.Errorf(survey.NotFound, "no peer group has the key %q", key)
+		return survey.PeerGroup{}, survey.Refusef(survey.NotFound, survey.NoSuchPeerGroup, "no peer group has the key %q", key)
 	}
 	if err != nil {
 		return survey.PeerGroup{}, wrap(err, "read peer group")
@@ -172,13 +172,13 @@ func (s *Store) withMembers(ctx context.Context, rows []peerGroupRow) ([]survey.
 func (s *Store) DeletePeerGroup(ctx context.Context, key string) error {
 	res := s.db.WithContext(ctx).Where("key = ?", key).Delete(&peerGroupRow{})
 	if isForeignKey(res.Error) {
-		return survey.Errorf(survey.Conflict, "peer group %q is the audience of a survey or series; it cannot be deleted", key)
+		return survey.Refusef(survey.Conflict, survey.PeerGroupInUse, "peer group %q is the audience of a survey or series; it cannot be deleted", key)
 	}
 	if res.Error != nil {
 		return wrap(res.Error, "delete peer group")
 	}
 	if res.RowsAffected == 0 {
-		return survey.Errorf(survey.NotFound, "no peer group has the key %q", key)
+		return survey.Refusef(survey.NotFound, survey.NoSuchPeerGroup, "no peer group has the key %q", key)
 	}
 	return nil
 }

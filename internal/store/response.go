@@ -181,17 +181,21 @@ func (s *Store) Submit(ctx context.Context, w Write) (survey.Response, error) {
 
 func (s *Store) write(ctx context.Context, w Write, submit bool) (survey.Response, error) {
 	var out survey.Response
+	var dropped []survey.Drop
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		sv, err := s.loadSurvey(tx, w.SurveyID, shareLock)
 		if err != nil {
 			return err
 		}
-		out, err = s.save(tx, sv, w, submit)
+		out, err = s.save(tx, sv, w, submit, &dropped)
 		return err
 	})
 	if errors.Is(err, errNothingToDo) {
-		return s.responseAfterNoop(ctx, w)
+		out, err = s.responseAfterNoop(ctx, w)
+		out.Dropped = dropped
+		return out, err
 	}
+	out.Dropped = dropped
 	return out, wrap(err, "save response")
 }
 
@@ -239,21 +243,18 @@ func (s *Store) checkWrite(tx *gorm.DB, sv survey.Survey, member string, by surv
 		if err != nil {
 			return err
 		}
-		return survey.Errorf(survey.NotFound, "member %q is not in the audience of this survey", member)
+		return survey.Refusef(survey.NotFound, survey.NotInAudience, "member %q is not in the audience of this survey", member)
 	}
 	return nil
 }
 
 func checkVersion(row responseRow, ifMatch *int) error {
-	if ifMatch != nil && *ifMatch != row.Version {
-		return survey.Errorf(survey.PreconditionFailed,
-			"the response is at version %d, not %d: someone else saved meanwhile; reload it and apply your changes again", row.Version, *ifMatch)
-	}
-	return nil
+	return survey.CheckVersion(row.Version, ifMatch)
 }
 
-// save is the one way answers are written, by SaveAnswers and by Import.
-func (s *Store) save(tx *gorm.DB, sv survey.Survey, w Write, submit bool) (survey.Response, error) {
+// save is the one way answers are written, by SaveAnswers and by Import. It
+// records in dropped, when not nil, the answers that conditions hide.
+func (s *Store) save(tx *gorm.DB, sv survey.Survey, w Write, submit bool, dropped *[]survey.Drop) (survey.Response, error) {
 	if err := s.checkWrite(tx, sv, w.Member, w.By); err != nil {
 		return survey.Response{}, err
 	}
@@ -276,6 +277,9 @@ func (s *Store) save(tx *gorm.DB, sv survey.Survey, w Write, submit bool) (surve
 	next, changes, err := sv.ApplyAnswers(current, w.Answers)
 	if err != nil {
 		return survey.Response{}, err
+	}
+	if dropped != nil {
+		*dropped = sv.Dropped(current, w.Answers, next)
 	}
 	if status == survey.ResponseSubmitted || submit {
 		// A submitted response stays complete; amendments that break it are refused.
@@ -423,7 +427,7 @@ func (s *Store) Withdraw(ctx context.Context, w Write) (survey.Response, error) 
 			return err
 		}
 		if row.Status != string(survey.ResponseSubmitted) {
-			return survey.Errorf(survey.Conflict, "only a submitted response can be withdrawn; this one is a draft")
+			return survey.Refusef(survey.Conflict, survey.NotSubmitted, "only a submitted response can be withdrawn; this one is a draft")
 		}
 		now := s.Now()
 		e := s.event(row.ID, survey.EventWithdraw, w.By, now)
@@ -501,4 +505,45 @@ func (s *Store) Responses(ctx context.Context, surveyID, member string, p Page) 
 		out[i] = responseFromRow(r, nil)
 	}
 	return out, next, nil
+}
+
+// exportBatch is how many responses EachResponse reads at a time.
+const exportBatch = 500
+
+// EachResponse calls fn with the responses to the survey (the submitted ones
+// only, if submittedOnly), in member order, reading them a batch at a time so
+// that memory does not grow with their number; an error of fn stops it. Each
+// response is read with its answers, but the batches are not one snapshot: a
+// response written while an export runs appears as it was when its batch was
+// read.
+func (s *Store) EachResponse(ctx context.Context, sv survey.Survey, submittedOnly bool, fn func(survey.Response) error) error {
+	db := s.db.WithContext(ctx)
+	after := ""
+	for {
+		q := db.Where("survey_id = ? AND member_code > ?", sv.ID, after).Order("member_code").Limit(exportBatch)
+		if submittedOnly {
+			q = q.Where("status = ?", survey.ResponseSubmitted)
+		}
+		var rows []responseRow
+		if err := q.Find(&rows).Error; err != nil {
+			return wrap(err, "read responses")
+		}
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		answers, err := s.loadAnswers(db, sv, ids)
+		if err != nil {
+			return wrap(err, "read answers")
+		}
+		for _, r := range rows {
+			if err := fn(responseFromRow(r, answers[r.ID])); err != nil {
+				return err
+			}
+		}
+		if len(rows) < exportBatch {
+			return nil
+		}
+		after = rows[len(rows)-1].MemberCode
+	}
 }

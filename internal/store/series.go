@@ -85,7 +85,7 @@ func (s *Store) CreateSeries(ctx context.Context, sr survey.Series, by string) (
 		return tx.Create(&row).Error
 	})
 	if isDuplicate(err) {
-		return survey.Series{}, &survey.Error{Code: survey.Conflict, Message: "a series with this key exists already",
+		return survey.Series{}, &survey.Error{Code: survey.Conflict, Reason: survey.Taken, Message: "a series with this key exists already",
 			Fields: []survey.FieldError{{Field: "key", Reason: "series " + sr.Key + " exists already"}}}
 	}
 	if err != nil {
@@ -113,7 +113,7 @@ func (s *Store) Series(ctx context.Context, key string) (survey.Series, error) {
 	var row seriesRow
 	err := s.db.WithContext(ctx).Where("key = ?", key).Take(&row).Error
 	if isNotFound(err) {
-		return survey.Series{}, survey.Errorf(survey.NotFound, "no series has the key %q", key)
+		return survey.Series{}, survey.Refusef(survey.NotFound, survey.NoSuchSeries, "no series has the key %q", key)
 	}
 	if err != nil {
 		return survey.Series{}, wrap(err, "read series")
@@ -188,7 +188,7 @@ func (s *Store) CreateEdition(ctx context.Context, key, period, by string) (surv
 		var row seriesRow
 		err := tx.Where("key = ?", key).Take(&row).Error
 		if isNotFound(err) {
-			return survey.Errorf(survey.NotFound, "no series has the key %q", key)
+			return survey.Refusef(survey.NotFound, survey.NoSuchSeries, "no series has the key %q", key)
 		}
 		if err != nil {
 			return err
@@ -226,7 +226,7 @@ func (s *Store) openEdition(tx *gorm.DB, sr survey.Series, p survey.Period, by s
 		return survey.Survey{}, err
 	}
 	if n > 0 {
-		return survey.Survey{}, survey.Errorf(survey.Conflict, "series %s has an edition for %s already", sr.Key, p)
+		return survey.Survey{}, survey.Refusef(survey.Conflict, survey.EditionExists, "series %s has an edition for %s already", sr.Key, p)
 	}
 	now := s.Now()
 	e := sr.Edition(p, sr.OpeningTime(p, now))
@@ -236,7 +236,7 @@ func (s *Store) openEdition(tx *gorm.DB, sr survey.Series, p survey.Period, by s
 	}
 	if err := s.insertSurvey(tx, e); err != nil {
 		if isDuplicate(err) {
-			return survey.Survey{}, survey.Errorf(survey.Conflict, "series %s has an edition for %s already", sr.Key, p)
+			return survey.Survey{}, survey.Refusef(survey.Conflict, survey.EditionExists, "series %s has an edition for %s already", sr.Key, p)
 		}
 		return survey.Survey{}, err
 	}

@@ -10,10 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/oklog/ulid/v2"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -48,27 +53,31 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		SkipDefaultTransaction: true,
 		Logger:                 logger.Discard,
 	}
-	if opts.Logger != nil {
-		cfg.Logger = logger.NewSlogLogger(opts.Logger, logger.Config{
-			SlowThreshold:             500 * time.Millisecond,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-			ParameterizedQueries:      true,
-		})
-	}
+	// GORM's logger is set once the database is open: a failure to open is
+	// returned, with where, rather than also logged by GORM.
 	s := &Store{now: opts.Now, entropy: &ulid.LockedMonotonicReader{MonotonicReader: ulid.Monotonic(rand.Reader, 0)}}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	var dialector gorm.Dialector
+	var where string // the database, as the errors of Open name it
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		s.postgres = true
+		pc, err := pgconn.ParseConfig(url)
+		if err != nil {
+			return nil, fmt.Errorf("DATABASE_URL is not a PostgreSQL URL that can be read: %w", err)
+		}
+		where = fmt.Sprintf("PostgreSQL at %s, database %q, user %q", net.JoinHostPort(pc.Host, strconv.Itoa(int(pc.Port))), pc.Database, pc.User)
 		dialector = postgres.Open(url)
 	case url == "" || strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
 		if path == "" {
 			path = DefaultSQLitePath
+		}
+		where = "SQLite file " + path
+		if dir := filepath.Dir(path); !isDir(dir) {
+			return nil, fmt.Errorf("open %s: the directory %s does not exist", where, dir)
 		}
 		// Foreign keys are off by default in SQLite; WAL lets readers run beside the writer.
 		dialector = sqlite.Open(path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
@@ -77,11 +86,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	db, err := gorm.Open(dialector, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, openError(where, err)
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, openError(where, err)
 	}
 	if !s.postgres {
 		// SQLite has one writer at a time; one connection turns lock contention
@@ -95,9 +104,38 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	s.db = db
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()
-		return nil, err
+		return nil, openError(where, err)
+	}
+	if opts.Logger != nil {
+		db.Logger = newGormLog(opts.Logger)
 	}
 	return s, nil
+}
+
+// openError says which database could not be opened, and why in one line: the
+// network's or the server's own words where there are some, rather than the
+// drivers' nested, multi-line ones.
+func openError(where string, err error) error {
+	var pg *pgconn.PgError
+	var dns *net.DNSError
+	var op *net.OpError
+	why := strings.Join(strings.Fields(err.Error()), " ")
+	switch {
+	case errors.As(err, &pg):
+		why = pg.Message + " (SQLSTATE " + pg.Code + ")"
+	case errors.As(err, &dns):
+		why = dns.Error()
+	case errors.As(err, &op):
+		why = op.Error()
+	case strings.Contains(why, "(14)"): // SQLITE_CANTOPEN, which the driver words "out of memory"
+		why = "SQLite cannot open or create the file; is its directory writable?"
+	}
+	return fmt.Errorf("open %s: %s", where, why)
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
 
 // Close releases the database connections.

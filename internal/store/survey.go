@@ -114,7 +114,7 @@ func (s *Store) checkSurvey(tx *gorm.DB, sv survey.Survey) error {
 		return err
 	}
 	if n == 0 {
-		return &survey.Error{Code: survey.Invalid, Message: "the audience is not a peer group",
+		return &survey.Error{Code: survey.Invalid, Reason: survey.UnknownReference, Message: "the audience is not a peer group",
 			Fields: []survey.FieldError{{Field: "audience.peer_group", Reason: "no peer group has the key " + sv.Audience}}}
 	}
 	return nil
@@ -168,7 +168,7 @@ func (s *Store) loadSurvey(tx *gorm.DB, id string, lock string) (survey.Survey, 
 	var row surveyRow
 	err := q.Where("id = ?", id).Take(&row).Error
 	if isNotFound(err) {
-		return survey.Survey{}, survey.Errorf(survey.NotFound, "no survey has the id %q", id)
+		return survey.Survey{}, survey.Refusef(survey.NotFound, survey.NoSuchSurvey, "no survey has the id %q", id)
 	}
 	if err != nil {
 		return survey.Survey{}, err
@@ -358,7 +358,7 @@ func (s *Store) TransitionSurvey(ctx context.Context, id string, to survey.Statu
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return survey.Errorf(survey.Conflict, "the survey changed status meanwhile; try again")
+			return survey.Refusef(survey.Conflict, survey.ChangedMeanwhile, "the survey changed status meanwhile; try again")
 		}
 		t := transitionRow{ID: s.newID("trn"), SurveyID: id, FromStatus: string(cur.Status), ToStatus: string(to), UserID: by, At: now}
 		if err := tx.Create(&t).Error; err != nil {

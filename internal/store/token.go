@@ -44,7 +44,7 @@ func (s *Store) CreateToken(ctx context.Context, userID, name string, expiresAt 
 	if expiresAt != nil {
 		t := expiresAt.UTC().Round(time.Microsecond)
 		if !t.After(now) {
-			return survey.Token{}, "", &survey.Error{Code: survey.Invalid, Message: "the token would be expired at once",
+			return survey.Token{}, "", &survey.Error{Code: survey.Invalid, Reason: survey.ExpiresAtOnce, Message: "the token would be expired at once",
 				Fields: []survey.FieldError{{Field: "expires_at", Reason: "must be in the future"}}}
 		}
 		expiresAt = &t
@@ -54,13 +54,13 @@ func (s *Store) CreateToken(ctx context.Context, userID, name string, expiresAt 
 		var u userRow
 		err := tx.Where("id = ?", userID).Take(&u).Error
 		if isNotFound(err) {
-			return survey.Errorf(survey.NotFound, "no user has the id %q", userID)
+			return survey.Refusef(survey.NotFound, survey.NoSuchUser, "no user has the id %q", userID)
 		}
 		if err != nil {
 			return err
 		}
 		if !u.Active {
-			return survey.Errorf(survey.Conflict, "user %s is deactivated; its tokens would not work", u.Email)
+			return survey.Refusef(survey.Conflict, survey.UserDeactivated, "user %s is deactivated; its tokens would not work", u.Email)
 		}
 		return tx.Create(&row).Error
 	})
@@ -75,7 +75,7 @@ func (s *Store) Token(ctx context.Context, id string) (survey.Token, error) {
 	var row tokenRow
 	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
 	if isNotFound(err) {
-		return survey.Token{}, survey.Errorf(survey.NotFound, "no token has the id %q", id)
+		return survey.Token{}, survey.Refusef(survey.NotFound, survey.NoSuchToken, "no token has the id %q", id)
 	}
 	if err != nil {
 		return survey.Token{}, wrap(err, "read token")
@@ -117,7 +117,7 @@ func (s *Store) RevokeToken(ctx context.Context, id string) (survey.Token, error
 // use. A secret that is unknown, revoked or expired, or whose user is deactivated,
 // is Unauthorized.
 func (s *Store) Authenticate(ctx context.Context, secret string) (survey.User, survey.Token, error) {
-	unknown := survey.Errorf(survey.Unauthorized, "the token is not valid")
+	unknown := survey.Refusef(survey.Unauthorized, survey.TokenInvalid, "the token is not valid")
 	if !survey.LooksLikeToken(secret) {
 		return survey.User{}, survey.Token{}, unknown
 	}
@@ -139,7 +139,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (survey.User, s
 		return survey.User{}, survey.Token{}, wrap(err, "find token's user")
 	}
 	if !u.Active {
-		return survey.User{}, survey.Token{}, survey.Errorf(survey.Unauthorized, "the token's user is deactivated")
+		return survey.User{}, survey.Token{}, survey.Refusef(survey.Unauthorized, survey.UserDeactivated, "the token's user is deactivated")
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= lastUseGranularity {
 		err := s.db.WithContext(ctx).Model(&tokenRow{}).Where("id = ?", t.ID).Update("last_used_at", now).Error

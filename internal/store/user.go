@@ -63,7 +63,7 @@ func (s *Store) createUser(tx *gorm.DB, u survey.User) (survey.User, error) {
 	row := userToRow(u)
 	err := tx.Create(&row).Error
 	if isDuplicate(err) {
-		return survey.User{}, &survey.Error{Code: survey.Conflict, Message: "a user with this e-mail address exists already",
+		return survey.User{}, &survey.Error{Code: survey.Conflict, Reason: survey.Taken, Message: "a user with this e-mail address exists already",
 			Fields: []survey.FieldError{{Field: "email", Reason: u.Email + " is taken"}}}
 	}
 	return u, err
@@ -79,7 +79,7 @@ func (s *Store) checkUserMember(tx *gorm.DB, code string) error {
 		return err
 	}
 	if n == 0 {
-		return &survey.Error{Code: survey.Invalid, Message: "the user's member does not exist",
+		return &survey.Error{Code: survey.Invalid, Reason: survey.UnknownReference, Message: "the user's member does not exist",
 			Fields: []survey.FieldError{{Field: "member", Reason: "no member has the code " + code}}}
 	}
 	return nil
@@ -104,10 +104,10 @@ func (s *Store) EnsureUser(ctx context.Context, u survey.User) (survey.User, boo
 		}
 		out = userFromRow(row)
 		if out.Role != u.Role || out.Member != u.Member {
-			return survey.Errorf(survey.Conflict, "user %s exists already as %s%s", out.Email, out.Role, memberSuffix(out.Member))
+			return survey.Refusef(survey.Conflict, survey.UserExists, "user %s exists already as %s%s", out.Email, out.Role, memberSuffix(out.Member))
 		}
 		if !out.Active {
-			return survey.Errorf(survey.Conflict, "user %s exists but is deactivated", out.Email)
+			return survey.Refusef(survey.Conflict, survey.UserDeactivated, "user %s exists but is deactivated", out.Email)
 		}
 		return nil
 	})
@@ -126,7 +126,7 @@ func (s *Store) User(ctx context.Context, id string) (survey.User, error) {
 	var row userRow
 	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
 	if isNotFound(err) {
-		return survey.User{}, survey.Errorf(survey.NotFound, "no user has the id %q", id)
+		return survey.User{}, survey.Refusef(survey.NotFound, survey.NoSuchUser, "no user has the id %q", id)
 	}
 	if err != nil {
 		return survey.User{}, wrap(err, "read user")
@@ -167,7 +167,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up survey.UserUpdate)
 		var row userRow
 		err := tx.Where("id = ?", id).Take(&row).Error
 		if isNotFound(err) {
-			return survey.Errorf(survey.NotFound, "no user has the id %q", id)
+			return survey.Refusef(survey.NotFound, survey.NoSuchUser, "no user has the id %q", id)
 		}
 		if err != nil {
 			return err

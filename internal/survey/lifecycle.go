@@ -26,10 +26,10 @@ var previous = map[Status]Status{
 func (s Survey) CheckTransition(to Status, now time.Time) error {
 	from, known := previous[to]
 	if !known {
-		return Errorf(Invalid, "a survey cannot be moved to %q", to)
+		return Refusef(Invalid, BadTransition, "a survey cannot be moved to %q", to)
 	}
 	if s.Status != from {
-		return Errorf(Conflict, "the survey is %s; only a %s survey can be %s", s.Status, from, pastTense[to])
+		return Refusef(Conflict, StatusOrder, "the survey is %s; only a %s survey can be %s", s.Status, from, pastTense[to])
 	}
 	if to != StatusOpen {
 		return nil
@@ -45,7 +45,7 @@ func (s Survey) CheckTransition(to Status, now time.Time) error {
 		p.Add("deadline", "the deadline %s has passed; set a later one to open", s.Deadline.UTC().Format(time.RFC3339))
 	}
 	if len(p) > 0 {
-		return &Error{Code: Conflict, Message: "the survey cannot open yet", Fields: p}
+		return &Error{Code: Conflict, Reason: NotReadyToOpen, Message: "the survey cannot open yet", Fields: p}
 	}
 	return nil
 }
@@ -83,14 +83,14 @@ func (s Survey) CheckEdit(next Survey, now time.Time) error {
 		frozenSection(&p, fmt.Sprintf("sections[%d]", i), s.Sections[i], next.Sections[i])
 	}
 	if len(p) > 0 {
-		return &Error{Code: Conflict, Message: fmt.Sprintf("the survey is %s: its structure is frozen, only texts may change", s.Status), Fields: p}
+		return &Error{Code: Conflict, Reason: StructureFrozen, Message: fmt.Sprintf("the survey is %s: its structure is frozen, only texts may change", s.Status), Fields: p}
 	}
 	if s.Status == StatusOpen && next.Deadline != nil && !deadlineEqual(s.Deadline, next.Deadline) && !next.Deadline.After(now) {
-		return &Error{Code: Invalid, Message: "an open survey needs a deadline in the future",
+		return &Error{Code: Invalid, Reason: DeadlineNeeded, Message: "an open survey needs a deadline in the future",
 			Fields: []FieldError{{Field: "deadline", Reason: "is in the past"}}}
 	}
 	if s.Status == StatusOpen && next.Deadline == nil {
-		return &Error{Code: Invalid, Message: "an open survey needs a deadline",
+		return &Error{Code: Invalid, Reason: DeadlineNeeded, Message: "an open survey needs a deadline",
 			Fields: []FieldError{{Field: "deadline", Reason: "cannot be removed while the survey is open"}}}
 	}
 	return nil
@@ -147,7 +147,7 @@ func frozenQuestion(p *Problems, path string, old, next Question) {
 // may have answers.
 func (s Survey) CheckDelete() error {
 	if s.Status != StatusDraft {
-		return Errorf(Conflict, "the survey is %s; only a draft can be deleted", s.Status)
+		return Refusef(Conflict, NotDraft, "the survey is %s; only a draft can be deleted", s.Status)
 	}
 	return nil
 }

@@ -73,6 +73,9 @@ type Section struct {
 	Title       string
 	Description string
 	Questions   []Question
+
+	TitleTranslations       Translations // the title in other languages than English
+	DescriptionTranslations Translations
 }
 
 // QuestionType is the kind of value a question takes.
@@ -126,12 +129,17 @@ type Question struct {
 	Options     []Option
 	Constraints Constraints
 	Condition   *Condition
+
+	PromptTranslations Translations // the prompt in other languages than English
+	HelpTranslations   Translations
 }
 
 // Option is one choice of a choice question; its key is stable, its label may change.
 type Option struct {
 	Key   string
 	Label string
+
+	LabelTranslations Translations // the label in other languages than English
 }
 
 // Constraints bound the answers of a question; nil means unbounded.
@@ -250,6 +258,8 @@ func (s Survey) Validate() error {
 		seenSection[sec.Key] = true
 		checkText(&p, path+".title", sec.Title, maxTitle, true)
 		checkText(&p, path+".description", sec.Description, maxText, false)
+		checkTranslations(&p, path+".title_translations", sec.TitleTranslations, sec.Title, maxTitle)
+		checkTranslations(&p, path+".description_translations", sec.DescriptionTranslations, sec.Description, maxText)
 		for j, q := range sec.Questions {
 			qpath := fmt.Sprintf("%s.questions[%d]", path, j)
 			count++
@@ -299,6 +309,8 @@ func checkQuestion(p *Problems, path string, q Question, earlier map[string]Ques
 	checkText(p, path+".prompt", q.Prompt, maxText, true)
 	checkText(p, path+".help", q.Help, maxText, false)
 	checkText(p, path+".unit", q.Unit, 50, false)
+	checkTranslations(p, path+".prompt_translations", q.PromptTranslations, q.Prompt, maxText)
+	checkTranslations(p, path+".help_translations", q.HelpTranslations, q.Help, maxText)
 	if q.Unit != "" && !q.Type.IsNumeric() {
 		p.Add(path+".unit", "only numeric questions have a unit")
 	}
@@ -341,6 +353,7 @@ func checkOptions(p *Problems, path string, q Question) {
 		}
 		seen[o.Key] = true
 		checkText(p, opath+".label", o.Label, maxTitle, true)
+		checkTranslations(p, opath+".label_translations", o.LabelTranslations, o.Label, maxTitle)
 	}
 }
 

@@ -20,9 +20,9 @@ func validSurvey() Survey {
 				{Key: "zone_signed", Type: Boolean, Prompt: "Is the zone signed?", Required: true},
 				{Key: "signed_since", Type: Integer, Prompt: "Since which year?", Constraints: Constraints{Min: ptr(1995.0), Max: ptr(2026.0)},
 					Condition: &Condition{Question: "zone_signed", Operator: OpEquals, Value: true}},
-				{Key: "algorithm", Type: SingleChoice, Prompt: "Algorithm", Options: []Option{{"rsasha256", "RSA/SHA-256"}, {"ecdsap256sha256", "ECDSA P-256"}}},
+				{Key: "algorithm", Type: SingleChoice, Prompt: "Algorithm", Options: []Option{{Key: "rsasha256", Label: "RSA/SHA-256"}, {Key: "ecdsap256sha256", Label: "ECDSA P-256"}}},
 				{Key: "signed_share", Type: Percentage, Prompt: "Share of signed domains", Unit: "%"},
-				{Key: "incentives", Type: MultipleChoice, Prompt: "Incentives", Options: []Option{{"discount", "Discount"}, {"label", "Label"}, {"none", "None"}},
+				{Key: "incentives", Type: MultipleChoice, Prompt: "Incentives", Options: []Option{{Key: "discount", Label: "Discount"}, {Key: "label", Label: "Label"}, {Key: "none", Label: "None"}},
 					Constraints: Constraints{MinSelections: ptr(1), MaxSelections: ptr(2)}},
 				{Key: "satisfaction", Type: Scale, Prompt: "How satisfied?", Constraints: Constraints{ScaleSize: ptr(5)},
 					Condition: &Condition{Question: "algorithm", Operator: OpOneOf, Values: []any{"rsasha256"}}},
@@ -51,7 +51,7 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		{"duplicate key", func(s *Survey) { q(s, 6).Key = "zone_signed" }, []string{"sections[0].questions[6].key"}},
 		{"malformed key", func(s *Survey) { q(s, 0).Key = "Zone-Signed" }, []string{"sections[0].questions[0].key", "sections[0].questions[1].condition.question"}},
 		{"unknown type", func(s *Survey) { q(s, 3).Type = "slider" }, []string{"sections[0].questions[3].type"}},
-		{"options on a non-choice", func(s *Survey) { q(s, 0).Options = []Option{{"yes", "Yes"}, {"no", "No"}} }, []string{"sections[0].questions[0].options"}},
+		{"options on a non-choice", func(s *Survey) { q(s, 0).Options = []Option{{Key: "yes", Label: "Yes"}, {Key: "no", Label: "No"}} }, []string{"sections[0].questions[0].options"}},
 		{"one option", func(s *Survey) { q(s, 2).Options = q(s, 2).Options[:1] }, []string{"sections[0].questions[2].options"}},
 		{"duplicate option", func(s *Survey) { q(s, 2).Options[1].Key = "rsasha256" }, []string{"sections[0].questions[2].options[1].key"}},
 		{"min > max", func(s *Survey) { q(s, 1).Constraints.Min = ptr(2030.0) }, []string{"sections[0].questions[1].constraints.min"}},
@@ -180,7 +180,7 @@ func TestCheckEditFreezesStructureOnceOpen(t *testing.T) {
 		{"option key", func(s *Survey) { s.Sections[0].Questions[2].Options[1].Key = "ed25519" }, "sections[0].questions[2].options[1].key"},
 		{"added option", func(s *Survey) {
 			q := &s.Sections[0].Questions[2]
-			q.Options = append(q.Options, Option{"ed25519", "Ed25519"})
+			q.Options = append(q.Options, Option{Key: "ed25519", Label: "Ed25519"})
 		}, "sections[0].questions[2].options"},
 		{"removed question", func(s *Survey) { s.Sections[0].Questions = s.Sections[0].Questions[:7] }, "sections[0].questions"},
 		{"constraint", func(s *Survey) { s.Sections[0].Questions[1].Constraints.Max = ptr(2030.0) }, "sections[0].questions[1].constraints"},

@@ -1,6 +1,7 @@
 package survey
 
 import (
+	"errors"
 	"sort"
 	"time"
 )
@@ -28,6 +29,23 @@ type Response struct {
 	SubmittedAt *time.Time
 	UpdatedBy   string // user id; "" when not started
 	UpdatedAt   *time.Time
+	Dropped     []Drop // set by a write only: the answers it removed or did not keep
+}
+
+// Drop is an answer that a write removed, or did not keep, because a condition
+// hides its question.
+type Drop struct {
+	Question  string
+	DependsOn string // the question whose answer the hiding condition is about
+	Stored    bool   // the answer was stored before, and is now removed
+}
+
+// Standing is where a member's response to a survey stands, as a list of
+// surveys shows it to the member's users.
+type Standing struct {
+	Status    ResponseStatus
+	Withdrawn bool       // a draft that was submitted once and then withdrawn
+	Extension *time.Time // the member's own deadline, if it was given one
 }
 
 // EventKind names what happened to a response.
@@ -122,9 +140,19 @@ func (u User) CheckWriteResponse(member string) error {
 	case u.IsSecretariat():
 		return nil
 	case u.Member != member:
-		return Errorf(Forbidden, "this is the response of member %s; you may write only your own member's", member)
+		return Refusef(Forbidden, NotOwnMember, "this is the response of member %s; you may write only your own member's", member)
 	case u.Role != RoleRespondent:
-		return Errorf(Forbidden, "a %s may read the response but not change it; respondents write", u.Role)
+		return Refusef(Forbidden, ReadOnlyRole, "a %s may read the response but not change it; respondents write", u.Role)
+	}
+	return nil
+}
+
+// CheckVersion returns a PreconditionFailed error when a writer's If-Match
+// version (nil for none) is not the response's version.
+func CheckVersion(version int, ifMatch *int) error {
+	if ifMatch != nil && *ifMatch != version {
+		return Refusef(PreconditionFailed, StaleVersion,
+			"the response is at version %d, not %d: someone else saved meanwhile; reload it and apply your changes again", version, *ifMatch)
 	}
 	return nil
 }
@@ -142,10 +170,10 @@ func (s Survey) EffectiveDeadline(extension *time.Time) *time.Time {
 // writes at now: the survey is open and the member's deadline has not passed.
 func (s Survey) CheckWritable(now time.Time, extension *time.Time) error {
 	if s.Status != StatusOpen {
-		return Errorf(Conflict, "the survey is %s; answers are taken only while it is open", s.Status)
+		return Refusef(Conflict, NotOpen, "the survey is %s; answers are taken only while it is open", s.Status)
 	}
 	if d := s.EffectiveDeadline(extension); d != nil && !now.Before(*d) {
-		return Errorf(Conflict, "the deadline %s has passed; the response is locked", d.UTC().Format(time.RFC3339))
+		return Refusef(Conflict, DeadlinePassed, "the deadline %s has passed; the response is locked", d.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
@@ -214,6 +242,41 @@ func (s Survey) ApplyAnswers(current map[string]Value, patch map[string]any) (ma
 	return next, changes, nil
 }
 
+// Dropped lists, in survey order, the answers that a save of patch over current,
+// giving next (see ApplyAnswers), removed or did not keep because their
+// questions are hidden in next.
+func (s Survey) Dropped(current map[string]Value, patch map[string]any, next map[string]Value) []Drop {
+	visible := s.Visible(next)
+	var out []Drop
+	for _, q := range s.Questions() {
+		_, stored := current[q.Key]
+		sent, inPatch := patch[q.Key]
+		if inPatch && sent == nil {
+			continue // cleared by the request itself
+		}
+		if visible[q.Key] || q.Condition == nil || !(stored || inPatch) {
+			continue
+		}
+		out = append(out, Drop{Question: q.Key, DependsOn: q.Condition.Question, Stored: stored})
+	}
+	return out
+}
+
+// SubmitBlockers returns every reason why u could not submit the member's
+// response, holding answers, at now: u may not write it, the survey does not take
+// answers (not open, or the member's deadline, with its extension, has passed),
+// required visible questions are unanswered. None means a submit would succeed.
+func (s Survey) SubmitBlockers(u User, member string, now time.Time, extension *time.Time, answers map[string]Value) []*Error {
+	var out []*Error
+	for _, err := range []error{u.CheckWriteResponse(member), s.CheckWritable(now, extension), s.CheckSubmit(answers)} {
+		var e *Error
+		if errors.As(err, &e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // CheckSubmit returns an Invalid error listing every required, visible question
 // without an answer.
 func (s Survey) CheckSubmit(answers map[string]Value) error {
@@ -221,7 +284,10 @@ func (s Survey) CheckSubmit(answers map[string]Value) error {
 	for _, key := range s.MissingRequired(answers) {
 		p.Add("answers."+key, "is required")
 	}
-	return p.Err("required answers are missing; every one is listed")
+	if len(p) == 0 {
+		return nil
+	}
+	return &Error{Code: Invalid, Reason: RequiredMissing, Message: "required answers are missing; every one is listed", Fields: p}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -111,7 +111,7 @@ func (s Series) CheckPeriod(period string) (Period, error) {
 		}
 	}
 	if err != nil {
-		return Period{}, &Error{Code: Invalid, Message: "the period is not valid", Fields: []FieldError{{Field: "period", Reason: err.Error()}}}
+		return Period{}, &Error{Code: Invalid, Reason: BadPeriod, Message: "the period is not valid", Fields: []FieldError{{Field: "period", Reason: err.Error()}}}
 	}
 	return p, nil
 }

@@ -58,10 +58,10 @@ func LooksLikeToken(s string) bool {
 // Usable returns an Unauthorized error when t is revoked or expired at now.
 func (t Token) Usable(now time.Time) error {
 	if t.RevokedAt != nil {
-		return Errorf(Unauthorized, "the token has been revoked")
+		return Refusef(Unauthorized, TokenRevoked, "the token has been revoked")
 	}
 	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
-		return Errorf(Unauthorized, "the token expired at %s", t.ExpiresAt.UTC().Format(time.RFC3339))
+		return Refusef(Unauthorized, TokenExpired, "the token expired at %s", t.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	return nil
 }

@@ -97,7 +97,7 @@ func (u User) RequireSecretariat() error {
 	if u.IsSecretariat() {
 		return nil
 	}
-	return Errorf(Forbidden, "only the secretariat may do this")
+	return Refusef(Forbidden, SecretariatOnly, "only the secretariat may do this")
 }
 
 // CanSeeUser reports whether u may read other: the secretariat reads everyone, a
