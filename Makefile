@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 REDOCLY := npx --yes @redocly/cli@2.77.0
 
-.PHONY: run build test lint vet bench clean
+.PHONY: run build test lint vet bench fuzz clean
 
 ## run: build surveyd and serve the API on :8080 from ./surveys.db, loading the demo into an empty database
 run: build
@@ -45,6 +45,17 @@ vet:
 ## (BENCH_SIZES=1000,10000,100000 make bench adds the large size)
 bench:
 	$(GO) run ./internal/bench
+
+## fuzz: run every fuzz target of every package for FUZZTIME each (default 20s); a crash is saved
+## under the package's testdata/fuzz, where `make test` replays it from then on
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "--- $$pkg $$target for $(FUZZTIME)"; \
+			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
 
 clean:
 	rm -rf bin
