@@ -166,6 +166,7 @@ func (s *Server) surveyResults(c echo.Context) error {
 			in.Previous = &p
 		}
 	}
+	s.metrics.ResultsServed("survey", "computed")
 	return c.JSON(http.StatusOK, toResultsResponse(results.Build(in), notes))
 }
 

@@ -241,6 +241,7 @@ func (s *Server) seriesTrends(c echo.Context) error {
 			MemberShare: r.Share, MemberMoM: r.ValueMoM, MemberYoY: r.ValueYoY}
 		out.Points = append(out.Points, item)
 	}
+	s.metrics.ResultsServed("trend", "computed")
 	return c.JSON(http.StatusOK, out)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/tldcouncil/surveyd/internal/metrics"
 	"github.com/tldcouncil/surveyd/internal/store"
 )
 
@@ -22,6 +23,9 @@ type Config struct {
 	Store  *store.Store
 	Logger *slog.Logger
 	Now    func() time.Time // nil for time.Now
+	// Metrics records requests and results served; nil for none. The API does
+	// not serve them: they are served on their own address (see cmd/surveyd).
+	Metrics *metrics.Metrics
 }
 
 // Server holds the dependencies of the handlers.
@@ -29,11 +33,13 @@ type Server struct {
 	store *store.Store
 	log   *slog.Logger
 	now   func() time.Time
+	// metrics may be nil; its methods then do nothing.
+	metrics *metrics.Metrics
 }
 
 // New returns the HTTP handler of the API with every route and middleware.
 func New(cfg Config) *echo.Echo {
-	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Now}
+	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Now, metrics: cfg.Metrics}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -48,6 +54,8 @@ func New(cfg Config) *echo.Echo {
 	e.Pre(middleware.RemoveTrailingSlash(), rejectBadURLs)
 	e.Use(
 		middleware.RequestID(),
+		carryRequestID,
+		s.countRequests,
 		s.logRequests(),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		middleware.BodyLimit(maxBodyBytes),

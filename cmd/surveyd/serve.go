@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -10,8 +12,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tldcouncil/surveyd/api"
 	"github.com/tldcouncil/surveyd/internal/demo"
+	"github.com/tldcouncil/surveyd/internal/metrics"
+	"github.com/tldcouncil/surveyd/internal/requestid"
 	"github.com/tldcouncil/surveyd/internal/store"
 )
 
@@ -24,12 +30,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	log := slog.New(requestid.LogHandler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel})))
 	st, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	m, stopMetrics, err := serveMetrics(cfg.metricsAddr, st, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -42,14 +53,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	srv := &http.Server{
-		Handler:           api.New(api.Config{Store: st, Logger: log}),
+		Handler:           api.New(api.Config{Store: st, Logger: log, Metrics: m}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
-	go keepSchedule(ctx, st, log)
+	go keepSchedule(ctx, st, log, m)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -76,28 +87,74 @@ const scheduleEvery = 30 * time.Second
 
 // keepSchedule does the clock's work until ctx ends. It is safe to run in every
 // API process at once: the store makes each edition and records each lock once.
-func keepSchedule(ctx context.Context, st *store.Store, log *slog.Logger) {
+// Each run has an id, in its log lines and the store's, as a request has.
+func keepSchedule(ctx context.Context, st *store.Store, log *slog.Logger, m *metrics.Metrics) {
 	t := time.NewTicker(scheduleEvery)
 	defer t.Stop()
 	for {
-		if opened, err := st.OpenDueEditions(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("opening editions", "error", err)
-		} else {
-			for _, e := range opened {
-				log.Info("edition opened", "series", e.Series, "period", e.Period, "survey", e.ID)
-			}
-		}
-		if n, err := st.LockDue(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("recording locks", "error", err)
-		} else if n > 0 {
-			log.Info("responses locked at their deadline", "count", n)
-		}
+		runSchedule(requestid.With(ctx, "schedule-"+randomID()), st, log, m)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// runSchedule is one run of the scheduler.
+func runSchedule(ctx context.Context, st *store.Store, log *slog.Logger, m *metrics.Metrics) {
+	start := time.Now()
+	opened, err := st.OpenDueEditions(ctx)
+	if err != nil && ctx.Err() == nil {
+		log.WarnContext(ctx, "opening editions", "error", err)
+	}
+	for _, e := range opened {
+		log.InfoContext(ctx, "edition opened", "series", e.Series, "period", e.Period, "survey", e.ID)
+	}
+	locked, lockErr := st.LockDue(ctx)
+	if lockErr != nil && ctx.Err() == nil {
+		log.WarnContext(ctx, "recording locks", "error", lockErr)
+	} else if locked > 0 {
+		log.InfoContext(ctx, "responses locked at their deadline", "count", locked)
+	}
+	if ctx.Err() == nil {
+		m.SchedulerRun(errors.Join(err, lockErr), len(opened), locked, time.Since(start))
+	}
+}
+
+// randomID returns 16 hexadecimal digits, to tell runs apart in the logs.
+func randomID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// serveMetrics serves /metrics on its own address, apart from the API, when addr
+// is set: metrics name routes and volumes that the public need not see. It
+// returns nil metrics, which record nothing, when addr is empty, and a function
+// that stops the server.
+func serveMetrics(addr string, st *store.Store, log *slog.Logger) (*metrics.Metrics, func(), error) {
+	if addr == "" {
+		return nil, func() {}, nil
+	}
+	m, err := metrics.New(prometheus.NewRegistry(), st.DB(), st.Dialect())
+	if err != nil {
+		return nil, nil, fmt.Errorf("metrics: %w", err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("metrics: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server stopped", "error", err)
+		}
+	}()
+	log.Info("serving metrics", "addr", ln.Addr().String(), "path", "/metrics")
+	return m, func() { _ = srv.Close() }, nil
 }
 
 // baseURL is how a person on this machine reaches the listener.
