@@ -71,7 +71,7 @@ func Backup(ctx context.Context, st *store.Store, path string) (Summary, error) 
 		return Summary{}, fmt.Errorf("backup: %w", err)
 	}
 	_ = f.Close()
-	defer os.Remove(tmp) //nolint:errcheck // gone after the rename; removed on failure
+	defer func() { _ = os.Remove(tmp) }() // gone after the rename; removed on failure
 	if _, err := st.DB().ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
 		return Summary{}, fmt.Errorf("back up into %s: %w", path, err)
 	}
@@ -179,7 +179,7 @@ func Restore(ctx context.Context, from, to string, force bool) (Summary, error) 
 	if err != nil {
 		return sum, err
 	}
-	defer os.Remove(tmp) //nolint:errcheck // gone after the rename; removed on failure
+	defer func() { _ = os.Remove(tmp) }() // gone after the rename; removed on failure
 	if err := copyFile(from, tmp); err != nil {
 		return sum, fmt.Errorf("restore into %s: %w", to, err)
 	}

@@ -2,11 +2,13 @@ package backup_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tldcouncil/surveyd/internal/backup"
 	"github.com/tldcouncil/surveyd/internal/dbtest"
@@ -274,4 +276,58 @@ func TestCopyRefusesMismatchedSchemas(t *testing.T) {
 
 func demoMember() survey.Member {
 	return survey.Member{Code: "zz", Name: "Test registry", Country: "ZZ", Membership: survey.MembershipFull, Active: true}
+}
+
+// TestBackupWhileWriting backs up from one connection while another, as the
+// server would, keeps writing: the writer is not refused, and the backup is a
+// whole database of one moment between the first and the last write.
+func TestBackupWhileWriting(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.SQLite(t)
+	server := db.Open(t, store.Options{})
+	tool := db.Open(t, store.Options{})
+	stop, first := make(chan struct{}), make(chan struct{})
+	written := make(chan int)
+	go func() {
+		n := 0
+		defer func() { written <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			m := demoMember()
+			m.Code = fmt.Sprintf("m%d", n)
+			if _, err := server.CreateMember(ctx, m); err != nil {
+				t.Errorf("write %d during the backup: %v", n, err)
+				return
+			}
+			if n++; n == 10 {
+				close(first)
+			}
+		}
+	}()
+	select { // let some writes land first
+	case <-first:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no writes landed")
+	}
+	file := filepath.Join(t.TempDir(), "online.db")
+	sum, err := backup.Backup(ctx, tool, file)
+	close(stop)
+	total := <-written
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members int64 = -1
+	for _, r := range sum.Rows {
+		if r.Table == "members" {
+			members = r.Rows
+		}
+	}
+	if members < 10 || members > int64(total) {
+		t.Fatalf("the backup has %d members; %d were written in all", members, total)
+	}
+	t.Logf("%d members in the backup, %d written in all", members, total)
 }

@@ -48,12 +48,12 @@ func Copy(ctx context.Context, src, dst *store.Store) (Report, error) {
 	if err != nil {
 		return Report{}, fmt.Errorf("source: begin: %w", err)
 	}
-	defer in.Rollback() //nolint:errcheck // read-only; nothing to keep
+	defer func() { _ = in.Rollback() }() // read-only: nothing to keep
 	out, err := dst.DB().BeginTx(ctx, nil)
 	if err != nil {
 		return Report{}, fmt.Errorf("target: begin: %w", err)
 	}
-	defer out.Rollback() //nolint:errcheck // a no-op after Commit
+	defer func() { _ = out.Rollback() }() // a no-op after Commit
 	if err := refuseData(ctx, out, dstTables); err != nil {
 		return Report{}, err
 	}
