@@ -180,22 +180,31 @@ func digestTable(ctx context.Context, db querier, t table) (digest, error) {
 // canonical writes one converted value with its type and length, so that no two
 // different rows write the same bytes.
 func canonical(b *bytes.Buffer, v any) {
+	var scratch [64]byte
 	switch x := v.(type) {
 	case nil:
-		b.WriteString("n;")
+		b.WriteByte('n')
 	case bool:
-		fmt.Fprintf(b, "b%t;", x)
+		b.WriteByte('b')
+		b.Write(strconv.AppendBool(scratch[:0], x))
 	case int64:
-		fmt.Fprintf(b, "i%d;", x)
+		b.WriteByte('i')
+		b.Write(strconv.AppendInt(scratch[:0], x, 10))
 	case float64:
-		fmt.Fprintf(b, "f%s;", strconv.FormatFloat(x, 'g', -1, 64))
+		b.WriteByte('f')
+		b.Write(strconv.AppendFloat(scratch[:0], x, 'g', -1, 64))
 	case time.Time:
-		fmt.Fprintf(b, "t%s;", x.UTC().Round(time.Microsecond).Format(time.RFC3339Nano))
+		b.WriteByte('t')
+		b.Write(x.UTC().Round(time.Microsecond).AppendFormat(scratch[:0], time.RFC3339Nano))
 	case string:
-		fmt.Fprintf(b, "s%d:%s;", len(x), x)
+		b.WriteByte('s')
+		b.Write(strconv.AppendInt(scratch[:0], int64(len(x)), 10))
+		b.WriteByte(':')
+		b.WriteString(x)
 	default:
-		fmt.Fprintf(b, "o%T:%v;", x, x)
+		fmt.Fprintf(b, "o%T:%v", x, x)
 	}
+	b.WriteByte(';')
 }
 
 // allSurveys lists every survey of the installation.
