@@ -62,6 +62,7 @@ func checkSame(t *testing.T, a, b *store.Store) backup.Report {
 }
 
 func TestBackupThenRestore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := withDemo(t, dbtest.SQLite(t))
 	dir := t.TempDir()
@@ -119,6 +120,7 @@ func TestBackupThenRestore(t *testing.T) {
 }
 
 func TestBackupAndRestoreRefuseBadPaths(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := withDemo(t, dbtest.SQLite(t))
 	dir := t.TempDir()
@@ -215,6 +217,7 @@ func TestBackupAndRestoreRefuseBadPaths(t *testing.T) {
 // TestCopySQLiteToPostgres moves a whole installation to PostgreSQL and back,
 // and shows that the verification notices a difference.
 func TestCopySQLiteToPostgres(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	src := withDemo(t, dbtest.SQLite(t))
 	pg := dbtest.Postgres(t).Open(t, store.Options{})
@@ -234,17 +237,14 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 	}
 	checkSame(t, src, back)
 
-	// A non-empty target is refused, and nothing is written to it.
-	before, err := backup.Verify(ctx, src, pg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A non-empty target is refused, and nothing is written to it: it still
+	// equals the source.
 	_, err = backup.Copy(ctx, src, pg)
 	if err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Fatalf("copy into a non-empty target: %v", err)
 	}
 	after, err := backup.Verify(ctx, src, pg)
-	if err != nil || after.Err() != nil || len(after.Tables) != len(before.Tables) {
+	if err != nil || after.Err() != nil {
 		t.Fatalf("the refused copy changed the target: %v %v", err, after.Err())
 	}
 
@@ -266,8 +266,9 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 }
 
 func TestCopyRefusesMismatchedSchemas(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	src := withDemo(t, dbtest.SQLite(t))
+	src := dbtest.SQLite(t).Open(t, store.Options{})
 	empty := dbtest.EmptyPostgres(t).Open(t, store.Options{})
 	if _, err := backup.Copy(ctx, src, empty); err == nil || !strings.Contains(err.Error(), "schema_migrations") {
 		t.Fatalf("copy into an unmigrated target: %v", err)
@@ -282,6 +283,7 @@ func demoMember() survey.Member {
 // server would, keeps writing: the writer is not refused, and the backup is a
 // whole database of one moment between the first and the last write.
 func TestBackupWhileWriting(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.SQLite(t)
 	server := db.Open(t, store.Options{})
