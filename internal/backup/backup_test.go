@@ -273,6 +273,15 @@ func TestCopyRefusesMismatchedSchemas(t *testing.T) {
 	if _, err := backup.Copy(ctx, src, empty); err == nil || !strings.Contains(err.Error(), "schema_migrations") {
 		t.Fatalf("copy into an unmigrated target: %v", err)
 	}
+	// A source one step behind the target, as an older installation would be.
+	if _, err := src.DB().Exec("DELETE FROM schema_migrations WHERE version = ?", store.LatestSchemaVersion()); err != nil {
+		t.Fatal(err)
+	}
+	target := dbtest.Postgres(t).Open(t, store.Options{})
+	_, err := backup.Copy(ctx, src, target)
+	if err == nil || !strings.Contains(err.Error(), "surveyd migrate") {
+		t.Fatalf("copy from an older schema: %v", err)
+	}
 }
 
 func demoMember() survey.Member {

@@ -26,7 +26,7 @@ func Copy(ctx context.Context, src, dst *store.Store) (Report, error) {
 		return Report{}, fmt.Errorf("target: %w", err)
 	}
 	if srcVersion != dstVersion {
-		return Report{}, fmt.Errorf("the source is at schema version %d and the target at %d: migrate both first", srcVersion, dstVersion)
+		return Report{}, fmt.Errorf("the source is at schema version %d and the target at %d: bring both to the same version first (surveyd migrate --database-url SOURCE)", srcVersion, dstVersion)
 	}
 	srcTables, err := readCatalog(ctx, src)
 	if err != nil {
