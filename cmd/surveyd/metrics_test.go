@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -159,4 +160,19 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestMetricsAddressInUse names the metrics address when it cannot be listened on.
+func TestMetricsAddressInUse(t *testing.T) {
+	db := dbtest.SQLite(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	env := mapEnv(map[string]string{"DATABASE_URL": db.URL, "SURVEY_METRICS_ADDR": taken.Addr().String()})
+	err = run(context.Background(), []string{"serve", "--addr", freeAddr(t)}, env, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "metrics: listen on "+taken.Addr().String()) {
+		t.Fatalf("serve with a metrics address in use: %v", err)
+	}
 }
