@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/tldcouncil/surveyd/internal/metrics"
 	"github.com/tldcouncil/surveyd/internal/store"
 )
 
@@ -23,6 +24,9 @@ type Config struct {
 	// CORSOrigins are the origins of browser front ends allowed to call the API
 	// ("https://dash.example.org", or "*"); none by default.
 	CORSOrigins []string
+	// Metrics records requests and results served; nil for none. The API does
+	// not serve them: they are served on their own address (see cmd/surveyd).
+	Metrics *metrics.Metrics
 }
 
 // Server holds the dependencies of the handlers.
@@ -31,11 +35,13 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	throttle *authThrottle
+	// metrics may be nil; its methods then do nothing.
+	metrics *metrics.Metrics
 }
 
 // New returns the HTTP handler of the API with every route and middleware.
 func New(cfg Config) *echo.Echo {
-	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Now}
+	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Now, metrics: cfg.Metrics}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -55,6 +61,8 @@ func New(cfg Config) *echo.Echo {
 	e.Pre(middleware.RemoveTrailingSlash(), rejectBadURLs)
 	e.Use(
 		middleware.RequestID(),
+		carryRequestID,
+		s.countRequests,
 		s.logRequests(),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		middleware.BodyLimit(strconv.Itoa(MaxBodyBytes)),

@@ -12,6 +12,8 @@ import (
 
 	"github.com/tldcouncil/surveyd/api"
 	"github.com/tldcouncil/surveyd/internal/demo"
+	"github.com/tldcouncil/surveyd/internal/metrics"
+	"github.com/tldcouncil/surveyd/internal/requestid"
 	"github.com/tldcouncil/surveyd/internal/store"
 )
 
@@ -30,6 +32,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer st.Close()
+	m, stopMetrics, err := serveMetrics(cfg.metricsAddr, st, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -46,7 +53,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	srv := &http.Server{
-		Handler:           api.New(api.Config{Store: st, Logger: log, CORSOrigins: cfg.corsOrigins}),
+		Handler:           api.New(api.Config{Store: st, Logger: log, CORSOrigins: cfg.corsOrigins, Metrics: m}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -54,7 +61,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxHeaderBytes:    api.MaxHeaderBytes,
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
-	go keepSchedule(ctx, st, log)
+	go keepSchedule(ctx, st, log, m)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -95,27 +102,38 @@ const scheduleEvery = 30 * time.Second
 
 // keepSchedule does the clock's work until ctx ends. It is safe to run in every
 // API process at once: the store makes each edition and records each lock once.
-func keepSchedule(ctx context.Context, st *store.Store, log *slog.Logger) {
+// Each run has an id, in its log lines and the store's, as a request has.
+func keepSchedule(ctx context.Context, st *store.Store, log *slog.Logger, m *metrics.Metrics) {
 	t := time.NewTicker(scheduleEvery)
 	defer t.Stop()
 	for {
-		if opened, err := st.OpenDueEditions(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("opening editions", "error", err)
-		} else {
-			for _, e := range opened {
-				log.Info("edition opened", "series", e.Series, "period", e.Period, "survey", e.ID)
-			}
-		}
-		if n, err := st.LockDue(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("recording locks", "error", err)
-		} else if n > 0 {
-			log.Info("responses locked at their deadline", "count", n)
-		}
+		runSchedule(requestid.With(ctx, "schedule-"+randomID()), st, log, m)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// runSchedule is one run of the scheduler.
+func runSchedule(ctx context.Context, st *store.Store, log *slog.Logger, m *metrics.Metrics) {
+	start := time.Now()
+	opened, err := st.OpenDueEditions(ctx)
+	if err != nil && ctx.Err() == nil {
+		log.WarnContext(ctx, "opening editions", "error", err)
+	}
+	for _, e := range opened {
+		log.InfoContext(ctx, "edition opened", "series", e.Series, "period", e.Period, "survey", e.ID)
+	}
+	locked, lockErr := st.LockDue(ctx)
+	if lockErr != nil && ctx.Err() == nil {
+		log.WarnContext(ctx, "recording locks", "error", lockErr)
+	} else if locked > 0 {
+		log.InfoContext(ctx, "responses locked at their deadline", "count", locked)
+	}
+	if ctx.Err() == nil {
+		m.SchedulerRun(errors.Join(err, lockErr), len(opened), locked, time.Since(start))
 	}
 }
 
