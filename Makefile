@@ -11,7 +11,7 @@ REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(CONTRACT)
 # The commit of the tree, for surveyd --version ("-dirty" when it has changes).
 COMMIT := $(shell git describe --always --dirty --abbrev=40 2>/dev/null)
 
-.PHONY: run build test lint vet contract bench clean
+.PHONY: run build test lint vet contract bench fuzz clean
 
 ## run: build surveyd and serve the API on :8080 from ./surveys.db, loading the demo into an empty database
 run: build
@@ -61,6 +61,17 @@ vet:
 ## (BENCH_SIZES=1000,10000,100000 make bench adds the large size)
 bench:
 	$(GO) run ./internal/bench
+
+## fuzz: run every fuzz target of every package for FUZZTIME each (default 20s); a crash is saved
+## under the package's testdata/fuzz, where `make test` replays it from then on
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "--- $$pkg $$target for $(FUZZTIME)"; \
+			$(GO) test -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
 
 clean:
 	rm -rf bin $(CONTRACT)/node_modules

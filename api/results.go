@@ -177,6 +177,7 @@ func (s *Server) readResults(c echo.Context, out *results.Results) error {
 			in.Previous = &p
 		}
 	}
+	s.metrics.ResultsServed("survey", "computed")
 	*out = results.Build(in)
 	out.Notes = append(out.Notes, notes...)
 	return nil

@@ -262,6 +262,7 @@ func (s *Server) readTrend(c echo.Context, key string, out *trendResponse) error
 			MemberShare: r.Share, MemberMoM: r.ValueMoM, MemberYoY: r.ValueYoY}
 		out.Points = append(out.Points, item)
 	}
+	s.metrics.ResultsServed("trend", "computed")
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/tldcouncil/surveyd/internal/metrics"
 	"github.com/tldcouncil/surveyd/internal/store"
 )
 
@@ -23,6 +24,9 @@ type Config struct {
 	// CORSOrigins are the origins of browser front ends allowed to call the API
 	// ("https://dash.example.org", or "*"); none by default.
 	CORSOrigins []string
+	// Metrics records requests and results served; nil for none. The API does
+	// not serve them: they are served on their own address (see cmd/surveyd).
+	Metrics *metrics.Metrics
 
 	// Self lists the addresses ("host:port") at which this server is reached, so
 	// that no webhook is pointed at it; see survey.CheckWebhookURL.
@@ -35,12 +39,14 @@ type Server struct {
 	log      *slog.Logger
 	now      func() time.Time
 	throttle *authThrottle
-	self     []string
+	// metrics may be nil; its methods then do nothing.
+	metrics *metrics.Metrics
+	self    []string
 }
 
 // New returns the HTTP handler of the API with every route and middleware.
 func New(cfg Config) *echo.Echo {
-	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Now, self: cfg.Self}
+	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Now, metrics: cfg.Metrics, self: cfg.Self}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -60,6 +66,8 @@ func New(cfg Config) *echo.Echo {
 	e.Pre(middleware.RemoveTrailingSlash(), rejectBadURLs)
 	e.Use(
 		middleware.RequestID(),
+		carryRequestID,
+		s.countRequests,
 		s.logRequests(),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		middleware.BodyLimit(strconv.Itoa(MaxBodyBytes)),

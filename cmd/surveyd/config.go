@@ -9,11 +9,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/tldcouncil/surveyd/internal/requestid"
 )
 
 // config is the server's configuration: environment variables, overridden by flags.
 type config struct {
 	addr        string
+	metricsAddr string // "" for no metrics
 	databaseURL string
 	demo        bool
 	logLevel    slog.Level
@@ -24,7 +27,7 @@ type config struct {
 // flags of the command are registered by extra before parsing. For --help it
 // returns a helpError.
 func parseConfig(name string, args []string, getenv func(string) string, _ io.Writer, extra func(*flag.FlagSet)) (config, error) {
-	cfg := config{addr: getenv("SURVEY_ADDR"), databaseURL: getenv("DATABASE_URL")}
+	cfg := config{addr: getenv("SURVEY_ADDR"), metricsAddr: getenv("SURVEY_METRICS_ADDR"), databaseURL: getenv("DATABASE_URL")}
 	if cfg.addr == "" {
 		cfg.addr = ":8080"
 	}
@@ -45,6 +48,7 @@ func parseConfig(name string, args []string, getenv func(string) string, _ io.Wr
 	fs.StringVar(&level, "log-level", level, "debug, info, warn or error; logs are JSON lines on standard error (SURVEY_LOG_LEVEL)")
 	if name == "serve" { // the server's own settings; the other commands do not listen
 		fs.StringVar(&cfg.addr, "addr", cfg.addr, "address to listen on (SURVEY_ADDR)")
+		fs.StringVar(&cfg.metricsAddr, "metrics-addr", cfg.metricsAddr, "address to serve /metrics on, apart from the API; empty for none (SURVEY_METRICS_ADDR)")
 		fs.BoolVar(&cfg.demo, "demo", cfg.demo, "load the demo into an empty database (SURVEY_DEMO)")
 		fs.StringVar(&origins, "cors-origins", origins, "comma-separated origins of browser front ends, such as https://dash.example.org, or *; none by default (SURVEY_CORS_ORIGINS)")
 	}
@@ -97,7 +101,18 @@ func (helpError) Error() string { return "help requested" }
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	err := fs.Parse(args)
+	if err := flagError(fs, fs.Parse(args)); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected arguments %v", fs.Name(), fs.Args())
+	}
+	return nil
+}
+
+// flagError turns what fs.Parse returned into what a command returns: a
+// helpError for --help, an error naming the bad flag, or nil.
+func flagError(fs *flag.FlagSet, err error) error {
 	if errors.Is(err, flag.ErrHelp) {
 		var b strings.Builder
 		fs.SetOutput(&b)
@@ -107,13 +122,10 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w (surveyd %s --help lists the flags)", fs.Name(), err, fs.Name())
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected arguments %v", fs.Name(), fs.Args())
-	}
 	return nil
 }
 
 // newLogger is the logger of every command: JSON lines on standard error.
 func newLogger(stderr io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	return slog.New(requestid.LogHandler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})))
 }

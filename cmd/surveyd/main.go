@@ -43,6 +43,9 @@ func commands() []command {
 		{"migrate", "", "apply the schema and exit", migrate},
 		{"token create", "--email E --role secretariat|respondent|viewer [--member CODE] [--name N] [--expires DURATION]",
 			"create a user if needed and print a new token of it", createToken},
+		{"backup", "[--database-url sqlite:PATH] FILE", "copy the SQLite database into a new file, online", backupCommand},
+		{"restore", "[--database-url sqlite:PATH] [--force] FILE", "put a backup in place of the SQLite database (stop the server first)", restoreCommand},
+		{"copy", "--from URL --to URL", "move a whole installation into a new, empty database, and verify it", copyCommand},
 		{"version", "", "print the version and commit of this build", printVersion},
 	}
 }
@@ -149,7 +152,7 @@ flags of every command that opens the database:
   surveyd COMMAND --help   the flags of one command
   surveyd --version        the version and commit of this build
 
-environment: SURVEY_ADDR, DATABASE_URL, SURVEY_DEMO, SURVEY_LOG_LEVEL (flags win)
+environment: SURVEY_ADDR, SURVEY_METRICS_ADDR, SURVEY_CORS_ORIGINS, DATABASE_URL, SURVEY_DEMO, SURVEY_LOG_LEVEL (flags win)
 `)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tldcouncil/surveyd/api"
 	"github.com/tldcouncil/surveyd/internal/demo"
+	"github.com/tldcouncil/surveyd/internal/metrics"
 	"github.com/tldcouncil/surveyd/internal/store"
 )
 
@@ -30,6 +31,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer st.Close()
+	m, stopMetrics, err := serveMetrics(cfg.metricsAddr, st, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -46,7 +52,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	srv := &http.Server{
-		Handler: api.New(api.Config{Store: st, Logger: log, CORSOrigins: cfg.corsOrigins,
+		Handler: api.New(api.Config{Store: st, Logger: log, CORSOrigins: cfg.corsOrigins, Metrics: m,
 			Self: selfAddrs(ln.Addr(), getenv("SURVEY_BASE_URL"))}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -55,7 +61,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxHeaderBytes:    api.MaxHeaderBytes,
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
-	stopWorker, err := startWorker(ctx, st, log, getenv, baseURL(ln.Addr()))
+	stopWorker, err := startWorker(ctx, st, log, m, getenv, baseURL(ln.Addr()))
 	if err != nil {
 		_ = ln.Close()
 		return err
@@ -92,6 +98,27 @@ func demoHint(stdout io.Writer, cfg config) {
 		fmt.Fprintln(stdout, "with the same DATABASE_URL. Or start over on an empty database.")
 	} else {
 		fmt.Fprintln(stdout, "Or delete surveys.db* to start over.")
+	}
+}
+
+// runSchedule is one run of the scheduler.
+func runSchedule(ctx context.Context, st *store.Store, log *slog.Logger, m *metrics.Metrics) {
+	start := time.Now()
+	opened, err := st.OpenDueEditions(ctx)
+	if err != nil && ctx.Err() == nil {
+		log.WarnContext(ctx, "opening editions", "error", err)
+	}
+	for _, e := range opened {
+		log.InfoContext(ctx, "edition opened", "series", e.Series, "period", e.Period, "survey", e.ID)
+	}
+	locked, lockErr := st.LockDue(ctx)
+	if lockErr != nil && ctx.Err() == nil {
+		log.WarnContext(ctx, "recording locks", "error", lockErr)
+	} else if locked > 0 {
+		log.InfoContext(ctx, "responses locked at their deadline", "count", locked)
+	}
+	if ctx.Err() == nil {
+		m.SchedulerRun(errors.Join(err, lockErr), len(opened), locked, time.Since(start))
 	}
 }
 

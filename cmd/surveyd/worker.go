@@ -12,6 +12,8 @@ import (
 
 	"github.com/tldcouncil/surveyd/internal/jobs"
 	"github.com/tldcouncil/surveyd/internal/mail"
+	"github.com/tldcouncil/surveyd/internal/metrics"
+	"github.com/tldcouncil/surveyd/internal/requestid"
 	"github.com/tldcouncil/surveyd/internal/store"
 )
 
@@ -21,7 +23,7 @@ import (
 // job is done by one of them. The returned function stops the worker and waits
 // for the jobs in hand to finish. selfURL is how this server is reached when
 // SURVEY_BASE_URL does not say.
-func startWorker(ctx context.Context, st *store.Store, log *slog.Logger, getenv func(string) string, selfURL string) (stop func(), err error) {
+func startWorker(ctx context.Context, st *store.Store, log *slog.Logger, m *metrics.Metrics, getenv func(string) string, selfURL string) (stop func(), err error) {
 	notify, err := notifyConfig(getenv, selfURL)
 	if err != nil {
 		return nil, err
@@ -30,7 +32,9 @@ func startWorker(ctx context.Context, st *store.Store, log *slog.Logger, getenv 
 		notify.Sender = jobs.Outbox{Store: st, Log: log}
 		log.Info("no SMTP server configured (SURVEY_SMTP_HOST): mails go to the log and GET /v1/outbox")
 	}
-	w := jobs.New(st, jobs.Options{Logger: log})
+	w := jobs.New(st, jobs.Options{Logger: log, Metrics: m, Schedule: func(ctx context.Context) {
+		runSchedule(requestid.With(ctx, "schedule-"+randomID()), st, log, m)
+	}})
 	w.HandleNotifications(notify)
 	if err := w.StartTicking(ctx); err != nil {
 		return nil, fmt.Errorf("start the scheduler: %w", err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tldcouncil/surveyd/internal/mail"
+	"github.com/tldcouncil/surveyd/internal/metrics"
 	"github.com/tldcouncil/surveyd/internal/store"
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
@@ -44,9 +45,10 @@ func DefaultReminders() []time.Duration {
 
 // notifier handles the jobs that tell people of what happened.
 type notifier struct {
-	store *store.Store
-	log   *slog.Logger
-	opts  NotifyOptions
+	store   *store.Store
+	log     *slog.Logger
+	opts    NotifyOptions
+	metrics *metrics.Metrics
 }
 
 // HandleNotifications makes the worker tell people of notifications by mail and
@@ -60,7 +62,7 @@ func (w *Worker) HandleNotifications(o NotifyOptions) {
 		o.WebhookTimeout = 10 * time.Second
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
-	n := &notifier{store: w.store, log: w.log, opts: o}
+	n := &notifier{store: w.store, log: w.log, opts: o, metrics: w.opts.Metrics}
 	w.Handle(store.JobNotify, Policy{MaxAttempts: 10, Backoff: Exponential(10*time.Second, 30*time.Minute)}, n.notify)
 	w.Handle(store.JobReminder, Policy{MaxAttempts: 10, Backoff: Exponential(30*time.Second, 30*time.Minute)}, n.remind)
 	// Eight tries over about two hours: a mail server down for longer is a failure
@@ -226,6 +228,7 @@ func (n *notifier) send(ctx context.Context, j survey.Job) error {
 		return Permanent(err)
 	}
 	err = n.opts.Sender.Send(ctx, msg)
+	n.metrics.MailSent(err)
 	if refused := new(mail.RefusedError); errors.As(err, &refused) {
 		return Permanent(err)
 	}

@@ -2,15 +2,17 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
+	"github.com/tldcouncil/surveyd/internal/store"
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
 
 // KindTick is the scheduler's job: it opens the editions whose period has come,
 // records passed deadlines, prunes old jobs, and enqueues the next tick.
-const KindTick = "tick"
+const KindTick = store.JobTick
 
 // TickEvery is how often the scheduler's work is done.
 const TickEvery = 30 * time.Second
@@ -46,17 +48,10 @@ func (w *Worker) tick(ctx context.Context, _ survey.Job) error {
 	if err := w.store.Enqueue(ctx, tickJob(next)); err != nil {
 		return err
 	}
-	opened, err := w.store.OpenDueEditions(ctx)
-	if err != nil {
-		w.log.Warn("opening editions", "error", err)
-	}
-	for _, e := range opened {
-		w.log.Info("edition opened", "series", e.Series, "period", e.Period, "survey", e.ID)
-	}
-	if n, err := w.store.LockDue(ctx); err != nil {
-		w.log.Warn("recording locks", "error", err)
-	} else if n > 0 {
-		w.log.Info("responses locked at their deadline", "count", n)
+	if w.opts.Schedule != nil {
+		w.opts.Schedule(ctx)
+	} else {
+		w.schedule(ctx)
 	}
 	if _, err := w.store.PruneJobs(ctx, now.Add(-keepTicks), KindTick); err != nil {
 		w.log.Warn("pruning ticks", "error", err)
@@ -65,4 +60,23 @@ func (w *Worker) tick(ctx context.Context, _ survey.Job) error {
 		w.log.Warn("pruning jobs", "error", err)
 	}
 	return nil
+}
+
+// schedule is the scheduler's work when Options.Schedule does not say.
+func (w *Worker) schedule(ctx context.Context) {
+	start := time.Now()
+	opened, err := w.store.OpenDueEditions(ctx)
+	if err != nil {
+		w.log.WarnContext(ctx, "opening editions", "error", err)
+	}
+	for _, e := range opened {
+		w.log.InfoContext(ctx, "edition opened", "series", e.Series, "period", e.Period, "survey", e.ID)
+	}
+	locked, lockErr := w.store.LockDue(ctx)
+	if lockErr != nil {
+		w.log.WarnContext(ctx, "recording locks", "error", lockErr)
+	} else if locked > 0 {
+		w.log.InfoContext(ctx, "responses locked at their deadline", "count", locked)
+	}
+	w.opts.Metrics.SchedulerRun(errors.Join(err, lockErr), len(opened), locked, time.Since(start))
 }

@@ -55,6 +55,7 @@ func (n *notifier) deliver(ctx context.Context, j survey.Job) error {
 		return Permanent(err)
 	}
 	res := webhook.Deliver(ctx, hook.URL, hook.Secret, ev.ID, n.store.Now(), body, n.opts.WebhookTimeout)
+	n.metrics.WebhookDelivered(res.Err)
 	rec := survey.Delivery{Webhook: hook.ID, Notification: ev.ID, Type: ev.Type, Attempt: j.Attempts, Status: res.Status,
 		Latency: res.Latency, Job: j.ID}
 	if res.Err != nil {

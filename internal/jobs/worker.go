@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tldcouncil/surveyd/internal/metrics"
+	"github.com/tldcouncil/surveyd/internal/requestid"
 	"github.com/tldcouncil/surveyd/internal/store"
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
@@ -65,6 +67,11 @@ type Options struct {
 	Poll        time.Duration // how often Run looks for due jobs; 1 second when zero
 	Concurrency int           // how many jobs Run does at once; 4 when zero
 	JobTimeout  time.Duration // how long one job may take; 1 minute when zero
+	// Metrics counts the jobs, mails and deliveries; nil for none.
+	Metrics *metrics.Metrics
+	// Schedule is the scheduler's work, done by every tick; nil for opening the
+	// editions that are due and recording passed deadlines, with a log line each.
+	Schedule func(ctx context.Context)
 }
 
 // Worker claims due jobs from the store and runs them with the handler of their
@@ -183,27 +190,30 @@ func (w *Worker) run(ctx context.Context, j survey.Job) {
 	k, ok := w.kinds[j.Kind]
 	var err error
 	start := time.Now()
+	// The job's lines in the log, and the store's, name it as a request's do.
+	ctx = requestid.With(ctx, j.ID)
 	if !ok {
 		err = Permanent(fmt.Errorf("no handler for jobs of kind %q", j.Kind))
 	} else {
 		err = w.call(ctx, k.handler, j)
 	}
+	w.opts.Metrics.JobDone(j.Kind, err, time.Since(start))
 	log := w.log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempts, "ms", time.Since(start).Milliseconds())
 	var finish error
 	switch {
 	case err == nil:
 		finish = w.store.CompleteJob(ctx, j.ID, w.opts.Name)
-		log.Debug("job done")
+		log.DebugContext(ctx, "job done")
 	case IsPermanent(err) || j.Attempts >= k.policy.MaxAttempts:
 		finish = w.store.FailJob(ctx, j.ID, w.opts.Name, err.Error())
-		log.Warn("job failed", "error", err)
+		log.WarnContext(ctx, "job failed", "error", err)
 	default:
 		at := w.store.Now().Add(k.policy.Backoff(j.Attempts))
 		finish = w.store.RetryJob(ctx, j.ID, w.opts.Name, at, err.Error())
-		log.Info("job to be retried", "error", err, "at", at)
+		log.InfoContext(ctx, "job to be retried", "error", err, "at", at)
 	}
 	if finish != nil {
-		log.Warn("recording the end of a job", "error", finish)
+		log.WarnContext(ctx, "recording the end of a job", "error", finish)
 	}
 }
 

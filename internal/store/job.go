@@ -68,11 +68,16 @@ func (s *Store) enqueue(tx *gorm.DB, jobs ...survey.Job) error {
 	return tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error
 }
 
+// JobTick is the kind of the scheduler's tick, which is claimed before any other
+// due job, so that editions open and deadlines lock on time however long the
+// queue behind it.
+const JobTick = "tick"
+
 // ClaimJobs leases up to n jobs that are due to the worker until now+lease: pending
 // jobs whose time has come, and running jobs whose worker's lease has run out (it
-// stopped or crashed). Each claim counts as an attempt. Two workers never claim
-// the same job: PostgreSQL skips rows another transaction has locked, SQLite has
-// one writer.
+// stopped or crashed), ticks first, then the longest due. Each claim counts as an
+// attempt. Two workers never claim the same job: PostgreSQL skips rows another
+// transaction has locked, SQLite has one writer.
 func (s *Store) ClaimJobs(ctx context.Context, worker string, n int, lease time.Duration) ([]survey.Job, error) {
 	now := s.Now()
 	lock := ""
@@ -84,10 +89,10 @@ func (s *Store) ClaimJobs(ctx context.Context, worker string, n int, lease time.
 		return tx.Raw(`UPDATE jobs SET state = ?, locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ?
 			WHERE id IN (SELECT id FROM jobs
 				WHERE (state = ? AND run_at <= ?) OR (state = ? AND locked_until < ?)
-				ORDER BY run_at, id LIMIT ?`+lock+`)
+				ORDER BY CASE WHEN kind = ? THEN 0 ELSE 1 END, run_at, id LIMIT ?`+lock+`)
 			RETURNING *`,
 			survey.JobRunning, worker, now.Add(lease), now,
-			survey.JobPending, now, survey.JobRunning, now, n).Scan(&rows).Error
+			survey.JobPending, now, survey.JobRunning, now, JobTick, n).Scan(&rows).Error
 	})
 	if err != nil {
 		return nil, wrap(err, "claim jobs")

@@ -42,6 +42,9 @@ type Store struct {
 type Options struct {
 	Logger *slog.Logger     // where slow queries are reported; nil for none
 	Now    func() time.Time // the clock; nil for time.Now
+	// ReadOnly opens an SQLite file read-only and leaves its journal mode alone,
+	// for inspecting a backup without changing it. PostgreSQL ignores it.
+	ReadOnly bool
 }
 
 // Open connects to the database named by url: "postgres://..." (or
@@ -80,7 +83,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open %s: the directory %s does not exist", where, dir)
 		}
 		// Foreign keys are off by default in SQLite; WAL lets readers run beside the writer.
-		dialector = sqlite.Open(path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+		dsn := path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		if opts.ReadOnly {
+			dsn = "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path) + "?mode=ro&_pragma=busy_timeout(10000)"
+		}
+		dialector = sqlite.Open(dsn)
 	default:
 		return nil, fmt.Errorf("DATABASE_URL %q: want postgres://..., sqlite:PATH or nothing", url)
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Value is one answer, typed by its question: exactly one field is set.
@@ -68,6 +69,11 @@ func (q Question) ParseAnswer(raw any) (Value, string) {
 		s, ok := raw.(string)
 		if !ok {
 			return Value{}, "must be a string"
+		}
+		// The API refuses such text before it gets here; the rule is kept here too,
+		// so that no path can store a text that reads back as something else.
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+			return Value{}, "contains a NUL character or invalid UTF-8, which cannot be stored"
 		}
 		limit := DefaultMaxTextLength
 		if q.Constraints.MaxLength != nil {
