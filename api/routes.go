@@ -38,6 +38,8 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/users/:id/tokens", s.createToken)
 	v1.GET("/tokens/:id", s.getToken)
 	v1.DELETE("/tokens/:id", s.revokeToken)
+	v1.GET("/users/:id/mail-preferences", s.getMailPreferences)
+	v1.PUT("/users/:id/mail-preferences", s.setMailPreferences)
 
 	v1.GET("/surveys", s.listSurveys)
 	v1.POST("/surveys", s.createSurvey, secretariatOnly)
@@ -74,6 +76,16 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/series/:key/trends", s.seriesTrends, revalidated)
 	v1.GET("/series/:key/trends/chart", s.trendChart, revalidated)
 	v1.GET("/series/:key/export", s.exportSeries)
+
+	v1.GET("/jobs", s.listJobs, secretariatOnly)
+	v1.GET("/outbox", s.listOutbox, secretariatOnly)
+	v1.GET("/webhooks", s.listWebhooks, secretariatOnly)
+	v1.POST("/webhooks", s.createWebhook, secretariatOnly)
+	v1.GET("/webhooks/:id", s.getWebhook, secretariatOnly)
+	v1.PATCH("/webhooks/:id", s.updateWebhook, secretariatOnly)
+	v1.DELETE("/webhooks/:id", s.deleteWebhook, secretariatOnly)
+	v1.GET("/webhooks/:id/deliveries", s.listDeliveries, secretariatOnly)
+	v1.POST("/webhooks/:id/deliveries/:delivery/resend", s.resendDelivery, secretariatOnly)
 }
 
 // inputs is, for each route that reads more than its path and headers, the query
@@ -125,5 +137,13 @@ func inputs() map[string]routeInputs {
 		"GET /v1/series/:key/trends":       {query: []string{"question", "member", "from", "to", "peer_group"}},
 		"GET /v1/series/:key/trends/chart": {query: []string{"format", "question", "member", "from", "to", "peer_group"}},
 		"GET /v1/series/:key/export":       {query: []string{"format", "view", "from", "to", "member", "peer_group"}},
+
+		"PUT /v1/users/:id/mail-preferences": body,
+		"GET /v1/jobs":                       {query: append([]string{"state", "kind", "subject"}, page...)},
+		"GET /v1/outbox":                     {query: page},
+		"GET /v1/webhooks":                   {query: page},
+		"POST /v1/webhooks":                  body,
+		"PATCH /v1/webhooks/:id":             body,
+		"GET /v1/webhooks/:id/deliveries":    {query: page},
 	}
 }

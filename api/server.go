@@ -27,6 +27,10 @@ type Config struct {
 	// Metrics records requests and results served; nil for none. The API does
 	// not serve them: they are served on their own address (see cmd/surveyd).
 	Metrics *metrics.Metrics
+
+	// Self lists the addresses ("host:port") at which this server is reached, so
+	// that no webhook is pointed at it; see survey.CheckWebhookURL.
+	Self []string
 }
 
 // Server holds the dependencies of the handlers.
@@ -37,11 +41,12 @@ type Server struct {
 	throttle *authThrottle
 	// metrics may be nil; its methods then do nothing.
 	metrics *metrics.Metrics
+	self    []string
 }
 
 // New returns the HTTP handler of the API with every route and middleware.
 func New(cfg Config) *echo.Echo {
-	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Now, metrics: cfg.Metrics}
+	s := &Server{store: cfg.Store, log: cfg.Logger, now: cfg.Now, metrics: cfg.Metrics, self: cfg.Self}
 	if s.now == nil {
 		s.now = time.Now
 	}

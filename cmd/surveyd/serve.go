@@ -12,8 +12,6 @@ import (
 
 	"github.com/tldcouncil/surveyd/api"
 	"github.com/tldcouncil/surveyd/internal/demo"
-	"github.com/tldcouncil/surveyd/internal/metrics"
-	"github.com/tldcouncil/surveyd/internal/requestid"
 	"github.com/tldcouncil/surveyd/internal/store"
 )
 
@@ -53,7 +51,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	srv := &http.Server{
-		Handler:           api.New(api.Config{Store: st, Logger: log, CORSOrigins: cfg.corsOrigins, Metrics: m}),
+		Handler: api.New(api.Config{Store: st, Logger: log, CORSOrigins: cfg.corsOrigins, Metrics: m,
+			Self: selfAddrs(ln.Addr(), getenv("SURVEY_BASE_URL"))}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -61,7 +60,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		MaxHeaderBytes:    api.MaxHeaderBytes,
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
-	go keepSchedule(ctx, st, log, m)
+	stopWorker, err := startWorker(ctx, st, log, m, getenv, baseURL(ln.Addr()))
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopWorker()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -93,47 +97,6 @@ func demoHint(stdout io.Writer, cfg config) {
 		fmt.Fprintln(stdout, "with the same DATABASE_URL. Or start over on an empty database.")
 	} else {
 		fmt.Fprintln(stdout, "Or delete surveys.db* to start over.")
-	}
-}
-
-// scheduleEvery is how often the clock's work is done: editions opened when
-// their period starts, passed deadlines written into response histories.
-const scheduleEvery = 30 * time.Second
-
-// keepSchedule does the clock's work until ctx ends. It is safe to run in every
-// API process at once: the store makes each edition and records each lock once.
-// Each run has an id, in its log lines and the store's, as a request has.
-func keepSchedule(ctx context.Context, st *store.Store, log *slog.Logger, m *metrics.Metrics) {
-	t := time.NewTicker(scheduleEvery)
-	defer t.Stop()
-	for {
-		runSchedule(requestid.With(ctx, "schedule-"+randomID()), st, log, m)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// runSchedule is one run of the scheduler.
-func runSchedule(ctx context.Context, st *store.Store, log *slog.Logger, m *metrics.Metrics) {
-	start := time.Now()
-	opened, err := st.OpenDueEditions(ctx)
-	if err != nil && ctx.Err() == nil {
-		log.WarnContext(ctx, "opening editions", "error", err)
-	}
-	for _, e := range opened {
-		log.InfoContext(ctx, "edition opened", "series", e.Series, "period", e.Period, "survey", e.ID)
-	}
-	locked, lockErr := st.LockDue(ctx)
-	if lockErr != nil && ctx.Err() == nil {
-		log.WarnContext(ctx, "recording locks", "error", lockErr)
-	} else if locked > 0 {
-		log.InfoContext(ctx, "responses locked at their deadline", "count", locked)
-	}
-	if ctx.Err() == nil {
-		m.SchedulerRun(errors.Join(err, lockErr), len(opened), locked, time.Since(start))
 	}
 }
 

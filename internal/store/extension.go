@@ -56,7 +56,10 @@ func (s *Store) SetExtension(ctx context.Context, surveyID, member string, deadl
 			}
 			return survey.Refusef(survey.NotFound, survey.NotInAudience, "member %q is not in the survey's audience", member)
 		}
-		return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error
+		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
+			return err
+		}
+		return s.emit(tx, survey.Notification{Type: survey.NotifyDeadlineMoved, By: by, Survey: sv.Notified(), Member: member})
 	})
 	if err != nil {
 		return survey.Extension{}, wrap(err, "extend deadline")

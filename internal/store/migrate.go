@@ -191,6 +191,86 @@ var migrations = []migration{
 			SELECT s.id, m.group_key, m.member_code FROM surveys s CROSS JOIN peer_group_members m
 			WHERE s.status = 'published'`,
 	}},
+	// Durable jobs: mails, webhook deliveries, reminders and the scheduler's tick
+	// (decision 0019). key is unique where set, so that the same work enqueued
+	// twice is one job; subject finds a survey's jobs again.
+	{7, "jobs", []string{
+		`CREATE TABLE jobs (
+			id TEXT PRIMARY KEY,
+			kind TEXT NOT NULL,
+			key TEXT UNIQUE,
+			subject TEXT,
+			payload TEXT NOT NULL,
+			state TEXT NOT NULL,
+			run_at TIMESTAMP NOT NULL,
+			attempts INTEGER NOT NULL,
+			last_error TEXT NOT NULL,
+			locked_by TEXT,
+			locked_until TIMESTAMP,
+			created_at TIMESTAMP NOT NULL,
+			updated_at TIMESTAMP NOT NULL
+		)`,
+		`CREATE INDEX jobs_due ON jobs (state, run_at)`,
+		`CREATE INDEX jobs_subject ON jobs (subject, kind)`,
+	}},
+	// What happened, for mails and webhooks, written in the transaction of the
+	// change; what users want mailed; mails kept when no SMTP server is set
+	// (decision 0020).
+	{8, "notifications and mail", []string{
+		`CREATE TABLE notifications (
+			id TEXT PRIMARY KEY,
+			type TEXT NOT NULL,
+			at TIMESTAMP NOT NULL,
+			survey_id TEXT,
+			member_code TEXT,
+			body TEXT NOT NULL
+		)`,
+		`CREATE INDEX notifications_survey ON notifications (survey_id)`,
+		`CREATE TABLE mail_preferences (
+			user_id TEXT NOT NULL REFERENCES users (id),
+			kind TEXT NOT NULL,
+			enabled BOOLEAN NOT NULL,
+			PRIMARY KEY (user_id, kind)
+		)`,
+		`CREATE TABLE outbox (
+			id TEXT PRIMARY KEY,
+			message_id TEXT NOT NULL UNIQUE,
+			kind TEXT NOT NULL,
+			recipient TEXT NOT NULL,
+			subject TEXT NOT NULL,
+			text_body TEXT NOT NULL,
+			html_body TEXT NOT NULL,
+			created_at TIMESTAMP NOT NULL
+		)`,
+	}},
+	// Webhooks the secretariat registered, and every attempt to deliver to them
+	// (decision 0020).
+	{9, "webhooks", []string{
+		`CREATE TABLE webhooks (
+			id TEXT PRIMARY KEY,
+			url TEXT NOT NULL,
+			secret TEXT NOT NULL,
+			events TEXT NOT NULL,
+			active BOOLEAN NOT NULL,
+			disabled_reason TEXT NOT NULL,
+			created_by TEXT NOT NULL,
+			created_at TIMESTAMP NOT NULL,
+			updated_at TIMESTAMP NOT NULL
+		)`,
+		`CREATE TABLE webhook_deliveries (
+			id TEXT PRIMARY KEY,
+			webhook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+			notification_id TEXT NOT NULL,
+			type TEXT NOT NULL,
+			attempt INTEGER NOT NULL,
+			status INTEGER NOT NULL,
+			latency_ms INTEGER NOT NULL,
+			error TEXT NOT NULL,
+			job_id TEXT NOT NULL,
+			at TIMESTAMP NOT NULL
+		)`,
+		`CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id)`,
+	}},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises migrations of

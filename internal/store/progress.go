@@ -11,17 +11,32 @@ import (
 // Progress returns where each member of the survey's audience stands, ordered by
 // member code, in a fixed number of queries however large the audience.
 func (s *Store) Progress(ctx context.Context, sv survey.Survey) ([]survey.MemberProgress, error) {
+	return s.progress(ctx, sv, "")
+}
+
+// ProgressOf returns where one member of the survey's audience stands: none if
+// it is not in the audience.
+func (s *Store) ProgressOf(ctx context.Context, sv survey.Survey, member string) ([]survey.MemberProgress, error) {
+	return s.progress(ctx, sv, member)
+}
+
+// progress reads the audience's progress, or only member's when it is not "".
+func (s *Store) progress(ctx context.Context, sv survey.Survey, member string) ([]survey.MemberProgress, error) {
 	db := s.db.WithContext(ctx)
 	var members []memberRow
 	q := db.Where("active = ?", true).Order("code")
 	if sv.Audience != "" {
 		q = q.Where("code IN (?)", db.Model(&peerGroupMemberRow{}).Select("member_code").Where("group_key = ?", sv.Audience))
 	}
+	rq := db.Where("survey_id = ?", sv.ID)
+	if member != "" {
+		q, rq = q.Where("code = ?", member), rq.Where("member_code = ?", member)
+	}
 	if err := q.Find(&members).Error; err != nil {
 		return nil, wrap(err, "read audience")
 	}
 	var responses []responseRow
-	if err := db.Where("survey_id = ?", sv.ID).Find(&responses).Error; err != nil {
+	if err := rq.Find(&responses).Error; err != nil {
 		return nil, wrap(err, "read responses")
 	}
 	byMember := make(map[string]responseRow, len(responses))

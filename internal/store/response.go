@@ -316,6 +316,11 @@ func (s *Store) save(tx *gorm.DB, sv survey.Survey, w Write, submit bool, droppe
 	if err := tx.Save(&row).Error; err != nil {
 		return survey.Response{}, err
 	}
+	if submit {
+		if err := s.emit(tx, responseNotification(survey.NotifyResponseSubmitted, sv, row)); err != nil {
+			return survey.Response{}, err
+		}
+	}
 	return responseFromRow(row, next), nil
 }
 
@@ -431,6 +436,9 @@ func (s *Store) Withdraw(ctx context.Context, w Write) (survey.Response, error) 
 		}
 		row.Status, row.SubmittedAt, row.Version, row.UpdatedAt, row.UpdatedBy = string(survey.ResponseDraft), nil, row.Version+1, now, w.By.ID
 		if err := tx.Save(&row).Error; err != nil {
+			return err
+		}
+		if err := s.emit(tx, responseNotification(survey.NotifyResponseWithdrawn, sv, row)); err != nil {
 			return err
 		}
 		answers, err := s.loadAnswers(tx, sv, []string{row.ID})

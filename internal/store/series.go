@@ -245,7 +245,7 @@ func (s *Store) openEdition(tx *gorm.DB, sr survey.Series, p survey.Period, by s
 		return survey.Survey{}, err
 	}
 	e.Transitions = []survey.Transition{{From: survey.StatusDraft, To: survey.StatusOpen, By: by, At: now}}
-	return e, nil
+	return e, s.emit(tx, lifecycleNotification(e, by))
 }
 
 // OpenDueEditions opens, for every recurring series, the edition of the current

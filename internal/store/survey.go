@@ -312,7 +312,10 @@ func (s *Store) EditSurvey(ctx context.Context, id string, edit func(survey.Surv
 			return err
 		}
 		out = next
-		return s.saveTopics(tx, id, next.Topics)
+		if err := s.saveTopics(tx, id, next.Topics); err != nil {
+			return err
+		}
+		return s.emit(tx, deadlineNotification(cur, next))
 	})
 	if err != nil {
 		return survey.Survey{}, wrap(err, "edit survey")
@@ -372,7 +375,7 @@ func (s *Store) TransitionSurvey(ctx context.Context, id string, to survey.Statu
 		out = cur
 		out.Status, out.UpdatedAt = to, now
 		out.Transitions = append(out.Transitions, survey.Transition{From: cur.Status, To: to, By: by, At: now})
-		return nil
+		return s.emit(tx, lifecycleNotification(out, by))
 	})
 	if err != nil {
 		return survey.Survey{}, wrap(err, "change survey status")
