@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"regexp"
@@ -14,12 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/tldcouncil/surveyd/internal/dbtest"
-	"github.com/tldcouncil/surveyd/internal/metrics"
-	"github.com/tldcouncil/surveyd/internal/requestid"
-	"github.com/tldcouncil/surveyd/internal/store"
 )
 
 // TestServeMetrics serves the demo with SURVEY_METRICS_ADDR set, reads results,
@@ -90,55 +84,6 @@ func TestServeMetrics(t *testing.T) {
 		}
 		if t.Failed() {
 			t.Log(text)
-		}
-	})
-}
-
-// TestScheduleRunLogsCarryItsID runs the scheduler on a store that fails: every
-// line it and the store write names the run, and the run counts as an error.
-func TestScheduleRunLogsCarryItsID(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
-		var logs bytes.Buffer
-		log := slog.New(requestid.LogHandler(slog.NewJSONHandler(&logs, nil)))
-		st := db.Open(t, store.Options{Logger: log})
-		reg := prometheus.NewRegistry()
-		m, err := metrics.New(reg, st.DB(), st.Dialect())
-		if err != nil {
-			t.Fatal(err)
-		}
-		runSchedule(requestid.With(context.Background(), "schedule-1"), st, log, m)
-		_ = st.Close()
-		runSchedule(requestid.With(context.Background(), "schedule-2"), st, log, m)
-		warned := 0
-		for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
-			var rec map[string]any
-			if err := json.Unmarshal([]byte(line), &rec); err != nil {
-				t.Fatalf("log line %q: %v", line, err)
-			}
-			if rec["request_id"] != "schedule-2" {
-				t.Errorf("a line of the failing run does not name it: %s", line)
-			}
-			if rec["level"] == "WARN" {
-				warned++
-			}
-		}
-		if warned < 2 {
-			t.Fatalf("the failing run warned %d times, want one per task:\n%s", warned, logs.String())
-		}
-		families, err := reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		runs := map[string]float64{}
-		for _, f := range families {
-			if f.GetName() == "surveyd_scheduler_runs_total" {
-				for _, mt := range f.GetMetric() {
-					runs[mt.GetLabel()[0].GetValue()] = mt.GetCounter().GetValue()
-				}
-			}
-		}
-		if runs["ok"] != 1 || runs["error"] != 1 {
-			t.Fatalf("scheduler runs counted %v, want one ok and one error", runs)
 		}
 	})
 }

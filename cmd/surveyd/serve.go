@@ -12,7 +12,6 @@ import (
 
 	"github.com/tldcouncil/surveyd/api"
 	"github.com/tldcouncil/surveyd/internal/demo"
-	"github.com/tldcouncil/surveyd/internal/metrics"
 	"github.com/tldcouncil/surveyd/internal/store"
 )
 
@@ -98,27 +97,6 @@ func demoHint(stdout io.Writer, cfg config) {
 		fmt.Fprintln(stdout, "with the same DATABASE_URL. Or start over on an empty database.")
 	} else {
 		fmt.Fprintln(stdout, "Or delete surveys.db* to start over.")
-	}
-}
-
-// runSchedule is one run of the scheduler.
-func runSchedule(ctx context.Context, st *store.Store, log *slog.Logger, m *metrics.Metrics) {
-	start := time.Now()
-	opened, err := st.OpenDueEditions(ctx)
-	if err != nil && ctx.Err() == nil {
-		log.WarnContext(ctx, "opening editions", "error", err)
-	}
-	for _, e := range opened {
-		log.InfoContext(ctx, "edition opened", "series", e.Series, "period", e.Period, "survey", e.ID)
-	}
-	locked, lockErr := st.LockDue(ctx)
-	if lockErr != nil && ctx.Err() == nil {
-		log.WarnContext(ctx, "recording locks", "error", lockErr)
-	} else if locked > 0 {
-		log.InfoContext(ctx, "responses locked at their deadline", "count", locked)
-	}
-	if ctx.Err() == nil {
-		m.SchedulerRun(errors.Join(err, lockErr), len(opened), locked, time.Since(start))
 	}
 }
 

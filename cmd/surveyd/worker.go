@@ -13,7 +13,6 @@ import (
 	"github.com/tldcouncil/surveyd/internal/jobs"
 	"github.com/tldcouncil/surveyd/internal/mail"
 	"github.com/tldcouncil/surveyd/internal/metrics"
-	"github.com/tldcouncil/surveyd/internal/requestid"
 	"github.com/tldcouncil/surveyd/internal/store"
 )
 
@@ -32,9 +31,7 @@ func startWorker(ctx context.Context, st *store.Store, log *slog.Logger, m *metr
 		notify.Sender = jobs.Outbox{Store: st, Log: log}
 		log.Info("no SMTP server configured (SURVEY_SMTP_HOST): mails go to the log and GET /v1/outbox")
 	}
-	w := jobs.New(st, jobs.Options{Logger: log, Metrics: m, Schedule: func(ctx context.Context) {
-		runSchedule(requestid.With(ctx, "schedule-"+randomID()), st, log, m)
-	}})
+	w := jobs.New(st, jobs.Options{Logger: log, Metrics: m})
 	w.HandleNotifications(notify)
 	if err := w.StartTicking(ctx); err != nil {
 		return nil, fmt.Errorf("start the scheduler: %w", err)

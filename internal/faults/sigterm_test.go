@@ -43,7 +43,6 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 		token := adminToken(t, db.URL)
 		sqlDB := openDB(t, db.URL)
 		const writers, questions, importRows = 4, 5, 300
-		const importValue = 1000000 // more than any writer's version
 		members := addMembers(t, sqlDB, importRows+writers)
 		imported, own := members[:importRows], members[importRows:]
 		srv := startServer(t, db.URL)
@@ -91,7 +90,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 		importDone := make(chan reply, 1)
 		go func() {
 			ictx := httptrace.WithClientTrace(context.Background(), trace)
-			importDone <- c.do(ictx, "POST", "/v1/surveys/"+id+"/imports", importCSV(imported, questions, importValue))
+			importDone <- c.do(ictx, "POST", "/v1/surveys/"+id+"/imports", importCSV(imported, questions, 0)) // writers write 1, 2, …: never 0
 		}()
 		<-written
 		time.Sleep(50 * time.Millisecond)
@@ -148,7 +147,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 			finished.Round(time.Millisecond), exited.Round(time.Millisecond), acked)
 
 		// Everything acknowledged is in the database: the whole import, every save.
-		if n := count(t, sqlDB, "SELECT COUNT(*) FROM answers WHERE survey_id = $1 AND num_value = $2", id, importValue); n != len(imported)*questions {
+		if n := count(t, sqlDB, "SELECT COUNT(*) FROM answers WHERE survey_id = $1 AND num_value = 0", id); n != len(imported)*questions {
 			t.Errorf("the import wrote %d answers, want %d", n, len(imported)*questions)
 		}
 		// Exactly what was acknowledged: a save that got no answer was never

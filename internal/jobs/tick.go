@@ -43,31 +43,16 @@ func (w *Worker) StartTicking(ctx context.Context) error {
 // the work is logged, as one broken series must not make thousands of failed
 // ticks a day; the next tick tries again.
 func (w *Worker) tick(ctx context.Context, _ survey.Job) error {
+	start := time.Now()
 	now := w.store.Now()
 	next := now.Truncate(TickEvery).Add(TickEvery)
 	if err := w.store.Enqueue(ctx, tickJob(next)); err != nil {
+		w.opts.Metrics.SchedulerRun(err, 0, 0, time.Since(start))
 		return err
 	}
-	if w.opts.Schedule != nil {
-		w.opts.Schedule(ctx)
-	} else {
-		w.schedule(ctx)
-	}
-	if _, err := w.store.PruneJobs(ctx, now.Add(-keepTicks), KindTick); err != nil {
-		w.log.Warn("pruning ticks", "error", err)
-	}
-	if _, err := w.store.PruneJobs(ctx, now.Add(-keepDone)); err != nil {
-		w.log.Warn("pruning jobs", "error", err)
-	}
-	return nil
-}
-
-// schedule is the scheduler's work when Options.Schedule does not say.
-func (w *Worker) schedule(ctx context.Context) {
-	start := time.Now()
-	opened, err := w.store.OpenDueEditions(ctx)
-	if err != nil {
-		w.log.WarnContext(ctx, "opening editions", "error", err)
+	opened, openErr := w.store.OpenDueEditions(ctx)
+	if openErr != nil {
+		w.log.WarnContext(ctx, "opening editions", "error", openErr)
 	}
 	for _, e := range opened {
 		w.log.InfoContext(ctx, "edition opened", "series", e.Series, "period", e.Period, "survey", e.ID)
@@ -78,5 +63,12 @@ func (w *Worker) schedule(ctx context.Context) {
 	} else if locked > 0 {
 		w.log.InfoContext(ctx, "responses locked at their deadline", "count", locked)
 	}
-	w.opts.Metrics.SchedulerRun(errors.Join(err, lockErr), len(opened), locked, time.Since(start))
+	w.opts.Metrics.SchedulerRun(errors.Join(openErr, lockErr), len(opened), locked, time.Since(start))
+	if _, err := w.store.PruneJobs(ctx, now.Add(-keepTicks), KindTick); err != nil {
+		w.log.WarnContext(ctx, "pruning ticks", "error", err)
+	}
+	if _, err := w.store.PruneJobs(ctx, now.Add(-keepDone)); err != nil {
+		w.log.WarnContext(ctx, "pruning jobs", "error", err)
+	}
+	return nil
 }

@@ -62,16 +62,12 @@ func IsPermanent(err error) bool { var p permanent; return errors.As(err, &p) }
 // Options tune a Worker; the zero value is usable.
 type Options struct {
 	Logger      *slog.Logger
-	Name        string        // how this worker signs its leases; a random one when empty
-	Lease       time.Duration // how long a claimed job is the worker's; 5 minutes when zero
-	Poll        time.Duration // how often Run looks for due jobs; 1 second when zero
-	Concurrency int           // how many jobs Run does at once; 4 when zero
-	JobTimeout  time.Duration // how long one job may take; 1 minute when zero
-	// Metrics counts the jobs, mails and deliveries; nil for none.
-	Metrics *metrics.Metrics
-	// Schedule is the scheduler's work, done by every tick; nil for opening the
-	// editions that are due and recording passed deadlines, with a log line each.
-	Schedule func(ctx context.Context)
+	Name        string           // how this worker signs its leases; a random one when empty
+	Lease       time.Duration    // how long a claimed job is the worker's; 5 minutes when zero
+	Poll        time.Duration    // how often Run looks for due jobs; 1 second when zero
+	Concurrency int              // how many jobs Run does at once; 4 when zero
+	JobTimeout  time.Duration    // how long one job may take; 1 minute when zero
+	Metrics     *metrics.Metrics // records the scheduler's runs; nil for none
 }
 
 // Worker claims due jobs from the store and runs them with the handler of their
@@ -167,7 +163,7 @@ func (w *Worker) loop(ctx context.Context) {
 			jobs, err := w.store.ClaimJobs(ctx, w.opts.Name, 1, w.opts.Lease)
 			if err != nil {
 				if ctx.Err() == nil {
-					w.log.Warn("claiming jobs", "error", err)
+					w.log.WarnContext(ctx, "claiming jobs", "error", err)
 				}
 				break
 			}
@@ -187,11 +183,10 @@ func (w *Worker) loop(ctx context.Context) {
 
 // run does one claimed job and records how it ended.
 func (w *Worker) run(ctx context.Context, j survey.Job) {
+	ctx = requestid.With(ctx, j.ID) // in every line logged about the job, the store's too
 	k, ok := w.kinds[j.Kind]
 	var err error
 	start := time.Now()
-	// The job's lines in the log, and the store's, name it as a request's do.
-	ctx = requestid.With(ctx, j.ID)
 	if !ok {
 		err = Permanent(fmt.Errorf("no handler for jobs of kind %q", j.Kind))
 	} else {

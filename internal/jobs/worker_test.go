@@ -245,3 +245,26 @@ func TestTickSchedules(t *testing.T) {
 		}
 	})
 }
+
+// TestTickGoesFirst: a backlog of due jobs does not hold the scheduler up.
+func TestTickGoesFirst(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		ctx := context.Background()
+		clk := newClock()
+		st := db.Open(t, store.Options{Now: clk.Now})
+		backlog := make([]survey.Job, 20)
+		for i := range backlog {
+			backlog[i] = survey.Job{Kind: "slow", RunAt: clk.Now().Add(-time.Hour)}
+		}
+		if err := st.Enqueue(ctx, backlog...); err != nil {
+			t.Fatal(err)
+		}
+		if err := jobs.New(st, jobs.Options{Name: "w"}).StartTicking(ctx); err != nil {
+			t.Fatal(err)
+		}
+		claimed, err := st.ClaimJobs(ctx, "other", 1, time.Minute)
+		if err != nil || len(claimed) != 1 || claimed[0].Kind != jobs.KindTick {
+			t.Fatalf("first claim %+v (%v), want the tick, enqueued last", claimed, err)
+		}
+	})
+}
