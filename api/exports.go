@@ -2,11 +2,13 @@ package api
 
 import (
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -258,7 +260,7 @@ func (s *Server) stream(c echo.Context, f export.Format, name, sheet string, wri
 	res.Header().Set(echo.HeaderContentType, f.MediaType())
 	res.Header().Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	res.Header().Add(echo.HeaderVary, echo.HeaderAccept)
-	w, err := export.New(f, res, sheet)
+	w, err := export.New(f, &deadlineWriter{w: res, rc: http.NewResponseController(res)}, sheet)
 	if err == nil {
 		err = write(w)
 	}
@@ -272,6 +274,30 @@ func (s *Server) stream(c echo.Context, f export.Format, name, sheet string, wri
 	s.log.Error("export failed after it started", "error", err, "uri", c.Request().RequestURI,
 		"request_id", res.Header().Get(echo.HeaderXRequestID))
 	panic(http.ErrAbortHandler)
+}
+
+// exportIdle is how long a file download may go without a byte reaching the
+// client. The server's write timeout bounds a whole response; a large export
+// may rightly take longer, so each write pushes the deadline on instead, and
+// only a client that stops reading is cut off.
+const exportIdle = 60 * time.Second
+
+// deadlineWriter moves the connection's write deadline exportIdle ahead of
+// each write, at most once a second.
+type deadlineWriter struct {
+	w     io.Writer
+	rc    *http.ResponseController
+	moved time.Time
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	if now := time.Now(); now.Sub(d.moved) > time.Second {
+		// An error means the writer cannot take deadlines (a test recorder);
+		// the server's own timeout then stands.
+		_ = d.rc.SetWriteDeadline(now.Add(exportIdle))
+		d.moved = now
+	}
+	return d.w.Write(p)
 }
 
 // fileName makes a file name of the parts: letters, digits, dots, dashes and
