@@ -2,11 +2,14 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tldcouncil/surveyd/internal/disclosure"
 	"github.com/tldcouncil/surveyd/internal/results"
 	"github.com/tldcouncil/surveyd/internal/store"
 	"github.com/tldcouncil/surveyd/internal/survey"
@@ -39,6 +42,7 @@ type questionResponse struct {
 	Section    string            `json:"section"`
 	N          *int              `json:"n"`
 	Suppressed *string           `json:"suppressed"`
+	Code       *string           `json:"code"`
 	Options    []optionCount     `json:"options,omitempty"`
 	Numeric    *numericResponse  `json:"numeric,omitempty"`
 	Own        *ownResponse      `json:"own,omitempty"`
@@ -173,7 +177,7 @@ func (s *Server) surveyResults(c echo.Context) error {
 func (s *Server) gather(ctx context.Context, in *results.Input, own survey.Response) error {
 	// Members see published results only, filtered by the groups as they were then.
 	published := !in.Viewer.IsSecretariat()
-	sc := store.Scope{SurveyID: in.Survey.ID, PeerGroup: in.PeerGroup, Published: published}
+	sc := store.Scope{SurveyID: in.Survey.ID, PeerGroup: in.PeerGroup, Published: published, Coarse: published}
 	var err error
 	if in.Respondents, err = s.store.Respondents(ctx, sc); err != nil {
 		return err
@@ -181,11 +185,8 @@ func (s *Server) gather(ctx context.Context, in *results.Input, own survey.Respo
 	if in.Stats, err = s.store.Stats(ctx, in.Survey, sc); err != nil {
 		return err
 	}
-	if in.PeerGroup != "" && !in.Viewer.IsSecretariat() {
-		if in.Overall, err = s.store.AnswerCounts(ctx, store.Scope{SurveyID: in.Survey.ID}); err != nil {
-			return err
-		}
-		if in.Overlaps, err = s.store.Overlaps(ctx, in.Survey.ID, in.PeerGroup, published); err != nil {
+	if published {
+		if in.Cells, err = s.disclosure(ctx, in.Survey); err != nil {
 			return err
 		}
 	}
@@ -231,7 +232,8 @@ func toResultsResponse(r results.Results, notes []string) resultsResponse {
 func toQuestionResponse(q results.Question) questionResponse {
 	out := questionResponse{Key: q.Key, Type: string(q.Type), Prompt: q.Prompt, Section: q.Section}
 	if q.Suppressed != "" {
-		out.Suppressed = &q.Suppressed
+		code := string(q.Code)
+		out.Suppressed, out.Code = &q.Suppressed, &code
 	} else {
 		n := q.N
 		out.N = &n
@@ -257,6 +259,121 @@ func toQuestionResponse(q results.Question) questionResponse {
 	}
 	if ch := q.Change; ch != nil {
 		out.Change = &changeResponse{Shares: ch.Shares, Median: ch.Median, Mean: ch.Mean}
+	}
+	return out
+}
+
+// disclosure returns the audit's decisions for a published edition, auditing it
+// first (with any earlier edition of its series not audited yet) when it has
+// not been: editions published before the audit existed, or a publication
+// whose audit did not complete.
+func (s *Server) disclosure(ctx context.Context, sv survey.Survey) (map[results.Cell]disclosure.Code, error) {
+	cells, ok, err := s.store.Disclosure(ctx, sv.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if err := s.audit(ctx, sv); err != nil {
+			return nil, err
+		}
+		if cells, _, err = s.store.Disclosure(ctx, sv.ID); err != nil {
+			return nil, err
+		}
+	}
+	return fromCellKeys(cells), nil
+}
+
+// audit decides and keeps what members may read of every published edition of
+// sv's series that has not been audited, in order, each taking the cells of
+// those audited before as already read.
+func (s *Server) audit(ctx context.Context, sv survey.Survey) error {
+	eds, err := s.store.AuditEditions(ctx, sv)
+	if err != nil {
+		return err
+	}
+	in := make([]results.Edition, len(eds))
+	for i, e := range eds {
+		in[i] = results.Edition{Survey: e.Survey, Groups: e.Groups, Answers: e.Answers}
+		if e.Cells != nil {
+			in[i].Cells = fromCellKeys(e.Cells)
+		}
+	}
+	for i := range in {
+		if in[i].Cells != nil {
+			continue
+		}
+		cells := results.Audit(in, i)
+		keys := make(map[store.CellKey]string, len(cells))
+		for c, code := range cells {
+			keys[store.CellKey{Group: c.Group, Question: c.Question}] = string(code)
+		}
+		if err := s.store.SaveDisclosure(ctx, in[i].Survey.ID, keys); err != nil {
+			return err
+		}
+		// Another reader may have saved first: what was saved is what counts.
+		saved, _, err := s.store.Disclosure(ctx, in[i].Survey.ID)
+		if err != nil {
+			return err
+		}
+		in[i].Cells = fromCellKeys(saved)
+	}
+	return nil
+}
+
+func fromCellKeys(keys map[store.CellKey]string) map[results.Cell]disclosure.Code {
+	out := make(map[results.Cell]disclosure.Code, len(keys))
+	for k, code := range keys {
+		out[results.Cell{Group: k.Group, Question: k.Question}] = disclosure.Code(code)
+	}
+	return out
+}
+
+// publishResponse is the survey just published, with what the disclosure audit
+// decided, so that the secretariat can reconsider k or the groups before
+// members read it (the results stay published either way).
+type publishResponse struct {
+	surveyResponse
+	Disclosure disclosureSummary `json:"disclosure"`
+}
+
+type disclosureSummary struct {
+	Cells      int            `json:"cells"`
+	Suppressed int            `json:"suppressed"`
+	ByCode     map[string]int `json:"by_code"`
+	Warnings   []string       `json:"warnings"`
+}
+
+// published answers a publication: it audits the edition at once, so that
+// members' first reads find the decisions taken, and reports them.
+func (s *Server) published(c echo.Context, sv survey.Survey) error {
+	cells, err := s.disclosure(c.Request().Context(), sv)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, publishResponse{surveyResponse: toSurveyResponse(sv), Disclosure: summarise(sv, cells)})
+}
+
+func summarise(sv survey.Survey, cells map[results.Cell]disclosure.Code) disclosureSummary {
+	out := disclosureSummary{Cells: len(cells), ByCode: map[string]int{}, Warnings: []string{}}
+	var whole []string
+	for c, code := range cells {
+		if code == disclosure.Shown {
+			continue
+		}
+		out.Suppressed++
+		out.ByCode[string(code)]++
+		if c.Group == "" {
+			whole = append(whole, c.Question)
+		}
+	}
+	slices.Sort(whole)
+	if len(whole) > 0 {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("%d question(s) are suppressed even over all respondents (%s): members see nothing of them",
+			len(whole), strings.Join(whole, ", ")))
+	}
+	if out.Cells > 0 && 2*out.Suppressed > out.Cells {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("%d of %d cells are suppressed; consider a lower min_respondents (now %d) or fewer, larger peer groups",
+			out.Suppressed, out.Cells, sv.Policy.MinRespondents))
 	}
 	return out
 }

@@ -484,19 +484,30 @@ func (a *audit) dominance() bool {
 
 // unanimity: no member's choice can be worked out with certainty, as it can
 // when every member of a total that can be worked out chose the same (or all but
-// the reader did).
+// the reader did). What is learnt is kept by reader ("" for anyone), since the
+// facts one reader learns and those another learns do not add up.
 func (a *audit) unanimity() bool {
 	type fact struct {
 		option string
 		chose  bool
 	}
-	known := map[string]map[fact]bool{}
+	known := map[string]map[string]map[fact]bool{} // reader → member → facts
+	learn := func(reader, m string, f fact) {
+		if known[reader] == nil {
+			known[reader] = map[string]map[fact]bool{}
+		}
+		if known[reader][m] == nil {
+			known[reader][m] = map[fact]bool{}
+		}
+		known[reader][m][f] = true
+	}
 	for _, o := range a.q.Options {
 		for _, chose := range []bool{true, false} {
+			matches := func(m string) bool { return slices.Contains(a.q.Answers[m].Options, o) == chose }
 			defectors := make([]int, len(a.atoms))
 			for i, at := range a.atoms {
 				for _, m := range at.members {
-					if slices.Contains(a.q.Answers[m].Options, o) != chose {
+					if !matches(m) {
 						defectors[i]++
 					}
 				}
@@ -520,13 +531,21 @@ func (a *audit) unanimity() bool {
 						if d > allowed || a.size(atoms)-d < 1 {
 							return true
 						}
+						reader := ""
+						if v >= 0 {
+							reader = a.atoms[v].members[0]
+						}
 						for _, i := range atoms {
 							for _, m := range a.atoms[i].members {
-								if slices.Contains(a.q.Answers[m].Options, o) == chose {
-									if known[m] == nil {
-										known[m] = map[fact]bool{}
-									}
-									known[m][fact{o, chose}] = true
+								if !matches(m) {
+									reader = m // the one that differs learns it
+								}
+							}
+						}
+						for _, i := range atoms {
+							for _, m := range a.atoms[i].members {
+								if matches(m) && m != reader {
+									learn(reader, m, fact{o, chose})
 								}
 							}
 						}
@@ -538,27 +557,45 @@ func (a *audit) unanimity() bool {
 			}
 		}
 	}
-	for _, facts := range known {
-		switch a.q.Kind {
-		case Multiple:
-			all := true
-			for _, o := range a.q.Options {
-				all = all && (facts[fact{o, true}] || facts[fact{o, false}])
+	determined := func(facts ...map[fact]bool) bool {
+		has := func(f fact) bool {
+			for _, fs := range facts {
+				if fs[f] {
+					return true
+				}
 			}
-			if all {
-				return false
-			}
-		default:
-			not := 0
+			return false
+		}
+		if a.q.Kind == Multiple {
 			for _, o := range a.q.Options {
-				if facts[fact{o, true}] {
+				if !has(fact{o, true}) && !has(fact{o, false}) {
 					return false
 				}
-				if facts[fact{o, false}] {
-					not++
-				}
 			}
-			if not >= len(a.q.Options)-1 {
+			return true
+		}
+		not := 0
+		for _, o := range a.q.Options {
+			if has(fact{o, true}) {
+				return true
+			}
+			if has(fact{o, false}) {
+				not++
+			}
+		}
+		return not >= len(a.q.Options)-1
+	}
+	for reader, members := range known {
+		for m, facts := range members {
+			if determined(facts, known[""][m]) {
+				return false
+			}
+		}
+		if reader == "" {
+			continue
+		}
+		for m, facts := range known[""] {
+			if m != reader && determined(facts) {
 				return false
 			}
 		}
