@@ -63,7 +63,11 @@ func (s *Server) createPeerGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toPeerGroupResponse(g))
+	saved, err := s.withWarnings(c.Request().Context(), toPeerGroupResponse(g))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, saved)
 }
 
 // getPeerGroup serves GET /v1/peer-groups/{key}.
@@ -86,7 +90,11 @@ func (s *Server) replacePeerGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toPeerGroupResponse(g))
+	saved, err := s.withWarnings(c.Request().Context(), toPeerGroupResponse(g))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, saved)
 }
 
 // deletePeerGroup serves DELETE /v1/peer-groups/{key}.

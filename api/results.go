@@ -377,3 +377,57 @@ func summarise(sv survey.Survey, cells map[results.Cell]disclosure.Code) disclos
 	}
 	return out
 }
+
+// savedPeerGroup is a peer group as created or replaced, with warnings.
+type savedPeerGroup struct {
+	peerGroupResponse
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// withWarnings adds a warning when the peer groups, with this one, cut the
+// active members into pieces of fewer than the default k whose totals could be
+// worked out (decision 0010): members' results over them would be suppressed.
+func (s *Server) withWarnings(ctx context.Context, g peerGroupResponse) (savedPeerGroup, error) {
+	out := savedPeerGroup{peerGroupResponse: g}
+	active, groups, err := s.store.Memberships(ctx)
+	if err != nil {
+		return out, err
+	}
+	cells := []disclosure.Cell{{Members: active}}
+	keys := make([]string, 0, len(groups))
+	for key, members := range groups {
+		cells = append(cells, disclosure.Cell{Members: members})
+		keys = append(keys, key)
+	}
+	k := survey.DefaultMinRespondents
+	rules := disclosure.Rules{K: k, P: disclosure.DefaultP}
+	if disclosure.Check(rules, disclosure.Question{Kind: disclosure.Numeric}, cells) == disclosure.Shown {
+		return out, nil
+	}
+	// Name the small pieces: the members that are in exactly the same groups.
+	slices.Sort(keys)
+	pieces := map[string]int{}
+	for _, m := range active {
+		var in []string
+		for _, key := range keys {
+			if slices.Contains(groups[key], m) {
+				in = append(in, key)
+			}
+		}
+		pieces[strings.Join(in, " and ")]++
+	}
+	var small []string
+	for piece, n := range pieces {
+		switch {
+		case n >= k:
+		case piece == "":
+			small = append(small, fmt.Sprintf("%d in no group", n))
+		default:
+			small = append(small, fmt.Sprintf("%d in %s only", n, piece))
+		}
+	}
+	slices.Sort(small)
+	out.Warnings = []string{fmt.Sprintf("the peer groups cut the active members into pieces of fewer than %d: %s; members' results over these groups will be suppressed where they would show a piece",
+		k, strings.Join(small, ", "))}
+	return out, nil
+}

@@ -372,3 +372,76 @@ func difference(a, b []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestDisclosureWarnings: a peer group that leaves a small piece of the
+// membership is saved with a warning, and publishing says what is suppressed.
+func TestDisclosureWarnings(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		h := newHarness(t, db)
+		withRegistries(h, "ma", "mb", "mc", "md", "me", "mf", "mg", "mh", "mi", "mj")
+		h.run([]step{
+			{name: "a group of half the members", as: "admin", method: "POST", path: "/v1/peer-groups",
+				body: map[string]any{"key": "half", "name": "half", "members": []string{"ma", "mb", "mc", "md", "me"}}, status: 201,
+				check: func(t *testing.T, h *harness, r response) {
+					if w := r.json(t)["warnings"]; w != nil {
+						t.Fatalf("two pieces of five, yet warnings %v", w)
+					}
+				}},
+			{name: "a group that leaves two members apart", as: "admin", method: "POST", path: "/v1/peer-groups",
+				body: map[string]any{"key": "most", "name": "most", "members": []string{"ma", "mb", "mc", "md", "me", "mf", "mg", "mh"}}, status: 201,
+				check: func(t *testing.T, h *harness, r response) {
+					w := fmt.Sprint(r.json(t)["warnings"])
+					if !strings.Contains(w, "2 in no group") || !strings.Contains(w, "3 in most only") {
+						t.Fatalf("warnings %s, want the pieces named", w)
+					}
+				}},
+			{name: "taken back", as: "admin", method: "DELETE", path: "/v1/peer-groups/most", status: 204},
+		})
+		// Everyone answers "signed" the same: unanimous, even over all members.
+		same := map[string]map[string]any{}
+		for m, a := range figures {
+			b := map[string]any{}
+			for k, v := range a {
+				b[k] = v
+			}
+			b["signed"] = true
+			same[m] = b
+		}
+		r := h.do("admin", "POST", "/v1/surveys", fmt.Sprintf(statsSurvey, "2026"))
+		id := r.json(t)["id"].(string)
+		h.vars["w"] = id
+		h.run([]step{{name: "open", as: "admin", method: "POST", path: "/v1/surveys/{{w}}/open", status: 200}})
+		admin, err := h.store.User(context.Background(), h.vars["admin_id"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for member, a := range same {
+			if _, err := h.store.Submit(context.Background(), store.Write{SurveyID: id, Member: member, Answers: a, By: admin}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.run([]step{
+			{name: "close", as: "admin", method: "POST", path: "/v1/surveys/{{w}}/close", status: 200},
+			{name: "publish says what is suppressed", as: "admin", method: "POST", path: "/v1/surveys/{{w}}/publish", status: 200,
+				check: func(t *testing.T, h *harness, r response) {
+					d := r.json(t)["disclosure"].(map[string]any)
+					byCode := d["by_code"].(map[string]any)
+					if byCode["unanimous"] == nil || d["suppressed"].(float64) < 1 {
+						t.Fatalf("disclosure %v, want signed unanimous", d)
+					}
+					if w := fmt.Sprint(d["warnings"]); !strings.Contains(w, "signed") {
+						t.Fatalf("warnings %s, want signed named", w)
+					}
+				}},
+			{name: "and members read the code", as: "ma", method: "GET", path: "/v1/surveys/{{w}}/results?question=signed", status: 200,
+				want: map[string]any{"questions.0.code": "unanimous", "questions.0.n": nil}},
+			{name: "over the group too", as: "ma", method: "GET", path: "/v1/surveys/{{w}}/results?question=size&peer_group=half", status: 200,
+				check: func(t *testing.T, h *harness, r response) {
+					q := r.json(t)["questions"].([]any)[0].(map[string]any)
+					if (q["code"] == nil) == (q["n"] == nil) {
+						t.Fatalf("code %v and n %v: exactly one must be null", q["code"], q["n"])
+					}
+				}},
+		})
+	})
+}

@@ -158,3 +158,23 @@ func (s *Store) SaveDisclosure(ctx context.Context, surveyID string, cells map[C
 	})
 	return wrap(err, "save disclosure audit")
 }
+
+// Memberships returns the active members and every peer group's active members:
+// what the warning about groups that cut the membership into small pieces needs.
+func (s *Store) Memberships(ctx context.Context) ([]string, map[string][]string, error) {
+	db := s.db.WithContext(ctx)
+	var active []string
+	if err := db.Model(&memberRow{}).Where("active = ?", true).Order("code").Pluck("code", &active).Error; err != nil {
+		return nil, nil, wrap(err, "list active members")
+	}
+	var links []peerGroupMemberRow
+	if err := db.Joins("JOIN members m ON m.code = peer_group_members.member_code AND m.active = ?", true).
+		Order("group_key").Order("member_code").Find(&links).Error; err != nil {
+		return nil, nil, wrap(err, "list peer group members")
+	}
+	groups := map[string][]string{}
+	for _, l := range links {
+		groups[l.GroupKey] = append(groups[l.GroupKey], l.MemberCode)
+	}
+	return active, groups, nil
+}
