@@ -77,8 +77,13 @@ func Audit(editions []Edition, target int) map[Cell]disclosure.Code {
 		return ms
 	}
 	slices.SortFunc(scopes, func(a, b string) int {
-		if a == "" || b == "" {
-			return cmp.Compare(b, a) // "" first
+		switch {
+		case a == b:
+			return 0
+		case a == "": // all respondents first
+			return -1
+		case b == "":
+			return 1
 		}
 		return cmp.Or(cmp.Compare(len(respondents(ed, b)), len(respondents(ed, a))), cmp.Compare(a, b))
 	})

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tldcouncil/surveyd/internal/disclosure"
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
 
@@ -75,5 +76,27 @@ func TestCheckAccess(t *testing.T) {
 		if tc.want == "" && err != nil || tc.want != "" && (survey.ErrorCode(err) != survey.Forbidden || !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestAuditKeepsTheWhole: when the whole and a group differ by one member, the
+// group gives way, and the whole membership's figure stays.
+func TestAuditKeepsTheWhole(t *testing.T) {
+	size := survey.Question{Key: "size", Type: survey.Number}
+	sv := survey.Survey{ID: "s1", Policy: survey.ResultsPolicy{MinRespondents: 3},
+		Sections: []survey.Section{{Key: "all", Questions: []survey.Question{size}}}}
+	answers := map[string]map[string]survey.Value{}
+	var members []string
+	for i := range 7 {
+		m := fmt.Sprintf("m%d", i)
+		v := float64(10 + i)
+		answers[m] = map[string]survey.Value{"size": {Number: &v}}
+		members = append(members, m)
+	}
+	ed := Edition{Survey: sv, Answers: answers, Groups: map[string][]string{"almost": members[:6], "half": members[:3]}}
+	got := Audit([]Edition{ed}, 0)
+	want := map[Cell]disclosure.Code{{"", "size"}: disclosure.Shown, {"almost", "size"}: disclosure.WouldDisclose, {"half", "size"}: disclosure.Shown}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Audit = %v, want %v", got, want)
 	}
 }
