@@ -431,3 +431,101 @@ func (s *Server) withWarnings(ctx context.Context, g peerGroupResponse) (savedPe
 		k, strings.Join(small, ", "))}
 	return out, nil
 }
+
+type resultsPeerGroups struct {
+	SurveyID   string            `json:"survey_id"`
+	PeerGroups []resultsPeerGroup `json:"peer_groups"`
+}
+
+// resultsPeerGroup is one peer group a caller may filter a survey's results
+// by, and how much of them it would see.
+type resultsPeerGroup struct {
+	Key         string         `json:"key"`
+	Members     int            `json:"members"`
+	Respondents int            `json:"respondents"`
+	Shown       int            `json:"shown"`
+	Suppressed  int            `json:"suppressed"`
+	ByCode      map[string]int `json:"by_code"`
+	Code        *string        `json:"code"`
+}
+
+// resultsPeerGroups serves GET /v1/surveys/{id}/results/peer-groups: the peer
+// groups the caller may use as a filter, each with how many questions it shows
+// and why the others are suppressed, so that a front end offers only the useful
+// ones. Members get the groups as published and the audit's decisions; the
+// secretariat, before publication, the groups as they are now, all shown.
+func (s *Server) resultsPeerGroups(c echo.Context) error {
+	ctx := c.Request().Context()
+	sv, err := s.readableSurvey(c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	me := caller(c)
+	var own survey.Response
+	if !me.IsSecretariat() {
+		if own, err = s.store.Response(ctx, sv, me.Member); err != nil {
+			return err
+		}
+	}
+	if err := results.CheckAccess(sv, me, own.Status == survey.ResponseSubmitted); err != nil {
+		return err
+	}
+	out := resultsPeerGroups{SurveyID: sv.ID, PeerGroups: []resultsPeerGroup{}}
+	groups := map[string][]string{}
+	var cells map[results.Cell]disclosure.Code
+	if sv.Status == survey.StatusPublished {
+		if groups, err = s.store.PublishedPeerGroups(ctx, sv.ID); err != nil {
+			return err
+		}
+		if cells, err = s.disclosure(ctx, sv); err != nil {
+			return err
+		}
+	} else {
+		all, _, err := s.store.PeerGroups(ctx, store.Page{Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, g := range all {
+			groups[g.Key] = g.Members
+		}
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		n, err := s.store.Respondents(ctx, store.Scope{SurveyID: sv.ID, PeerGroup: key, Published: sv.Status == survey.StatusPublished})
+		if err != nil {
+			return err
+		}
+		g := resultsPeerGroup{Key: key, Members: len(groups[key]), Respondents: n, ByCode: map[string]int{}}
+		for _, q := range sv.Questions() {
+			if _, aggregated := results.Kind(sv, q); !aggregated {
+				continue
+			}
+			code := disclosure.Shown
+			if cells != nil {
+				code = cells[results.Cell{Group: key, Question: q.Key}]
+			}
+			if code == disclosure.Shown {
+				g.Shown++
+				continue
+			}
+			g.Suppressed++
+			g.ByCode[string(code)]++
+		}
+		if g.Shown == 0 && g.Suppressed > 0 {
+			// Nothing to see: the commonest reason, for the front end to say why.
+			top := ""
+			for code, n := range g.ByCode {
+				if top == "" || n > g.ByCode[top] || (n == g.ByCode[top] && code < top) {
+					top = code
+				}
+			}
+			g.Code = &top
+		}
+		out.PeerGroups = append(out.PeerGroups, g)
+	}
+	return c.JSON(http.StatusOK, out)
+}

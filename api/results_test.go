@@ -435,6 +435,15 @@ func TestDisclosureWarnings(t *testing.T) {
 				}},
 			{name: "and members read the code", as: "ma", method: "GET", path: "/v1/surveys/{{w}}/results?question=signed", status: 200,
 				want: map[string]any{"questions.0.code": "unanimous", "questions.0.n": nil}},
+			{name: "the groups a member may filter by", as: "ma", method: "GET", path: "/v1/surveys/{{w}}/results/peer-groups", status: 200,
+				want: map[string]any{"peer_groups.0.key": "half", "peer_groups.0.members": 5, "peer_groups.0.respondents": 5},
+				check: func(t *testing.T, h *harness, r response) {
+					g := r.json(t)["peer_groups"].([]any)[0].(map[string]any)
+					if g["shown"].(float64)+g["suppressed"].(float64) != 5 { // size, signed, algo, tools, score
+						t.Fatalf("half: %v, want five questions counted", g)
+					}
+				}},
+			{name: "a member that did not respond may not", as: "mg", method: "GET", path: "/v1/surveys/{{w}}/results/peer-groups", status: 403},
 			{name: "over the group too", as: "ma", method: "GET", path: "/v1/surveys/{{w}}/results?question=size&peer_group=half", status: 200,
 				check: func(t *testing.T, h *harness, r response) {
 					q := r.json(t)["questions"].([]any)[0].(map[string]any)

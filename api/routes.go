@@ -61,6 +61,7 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.PUT("/surveys/:id/extensions/:member", s.extendDeadline, secretariatOnly)
 	v1.POST("/surveys/:id/imports", s.importResponses, secretariatOnly)
 	v1.GET("/surveys/:id/results", s.surveyResults)
+	v1.GET("/surveys/:id/results/peer-groups", s.resultsPeerGroups)
 
 	v1.GET("/series", s.listSeries)
 	v1.POST("/series", s.createSeries, secretariatOnly)

@@ -178,3 +178,18 @@ func (s *Store) Memberships(ctx context.Context) ([]string, map[string][]string,
 	}
 	return active, groups, nil
 }
+
+// PublishedPeerGroups returns the peer groups as they were when the survey was
+// published, with their members.
+func (s *Store) PublishedPeerGroups(ctx context.Context, surveyID string) (map[string][]string, error) {
+	var links []struct{ GroupKey, MemberCode string }
+	if err := s.db.WithContext(ctx).Table("published_peer_groups").Select("group_key, member_code").
+		Where("survey_id = ?", surveyID).Order("group_key").Order("member_code").Scan(&links).Error; err != nil {
+		return nil, wrap(err, "read published peer groups")
+	}
+	out := map[string][]string{}
+	for _, l := range links {
+		out[l.GroupKey] = append(out[l.GroupKey], l.MemberCode)
+	}
+	return out, nil
+}
