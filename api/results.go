@@ -433,7 +433,7 @@ func (s *Server) withWarnings(ctx context.Context, g peerGroupResponse) (savedPe
 }
 
 type resultsPeerGroups struct {
-	SurveyID   string            `json:"survey_id"`
+	SurveyID   string             `json:"survey_id"`
 	PeerGroups []resultsPeerGroup `json:"peer_groups"`
 }
 
