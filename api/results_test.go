@@ -156,8 +156,8 @@ func TestResultsByHand(t *testing.T) {
 			t.Errorf("a member's bars %s", got)
 		}
 		// ma answered 10, in the lower bar: half of that bar below, of six.
-		if got := msize["own"].(map[string]any)["percentile_rank"].(float64); math.Abs(got-25) > 1e-9 {
-			t.Errorf("ma's percentile rank %v, want 25", got)
+		if got := msize["own"].(map[string]any)["percentile_rank"].(float64); math.Abs(got-0.25) > 1e-9 {
+			t.Errorf("ma's percentile rank %v, want 0.25", got)
 		}
 		want := map[string]string{
 			"signed": "true:4:0.666667 false:2:0.333333",

@@ -94,7 +94,7 @@ type Numeric struct {
 // Own is the viewer's member's answer and where it stands among the respondents.
 type Own struct {
 	Answer         survey.Value
-	PercentileRank *float64       // numbers: share of respondents below, counting ties half, in percent (for members, by bars)
+	PercentileRank *float64       // numbers: share of respondents below, counting ties half, 0 to 1 (for members, by bars)
 	SameChoice     map[string]int // choices: how many other respondents chose each option the member chose
 }
 
@@ -182,11 +182,24 @@ func (in Input) question(q survey.Question, section string) Question {
 		if member {
 			r.Numeric = coarse(in.Survey, q, n, in.Survey.Policy.MinRespondents)
 		}
+		if q.Type == survey.Percentage {
+			r.Numeric = perOne(r.Numeric)
+		}
 	}
 	if r.Own != nil {
 		in.standing(q, st, r.Own, r.Numeric)
 	}
 	return r
+}
+
+// perOne puts the figures of a percentage question on the scale of every
+// share and rank in results, 0 to 1; the answers themselves stay 0 to 100.
+func perOne(n *Numeric) *Numeric {
+	out := &Numeric{Mean: round(n.Mean / 100), Q1: round(n.Q1 / 100), Median: round(n.Median / 100), Q3: round(n.Q3 / 100)}
+	for _, b := range n.Histogram {
+		out.Histogram = append(out.Histogram, survey.Bin{From: round(b.From / 100), To: round(b.To / 100), Count: b.Count})
+	}
+	return out
 }
 
 // coarse is what members see of numbers (decision 0010): the bars merged with
@@ -274,7 +287,7 @@ func (in Input) standing(q survey.Question, st *survey.Stats, own *Own, shown *N
 	}
 	if in.Viewer.IsSecretariat() {
 		if rank, ok := in.Ranks[q.Key]; ok && rank.N > 0 {
-			p := round(100 * (float64(rank.Below) + 0.5*float64(rank.Equal)) / float64(rank.N))
+			p := round((float64(rank.Below) + 0.5*float64(rank.Equal)) / float64(rank.N))
 			own.PercentileRank = &p
 		}
 	} else if shown != nil && own.Answer.Number != nil {
@@ -296,7 +309,7 @@ func (in Input) standing(q survey.Question, st *survey.Stats, own *Own, shown *N
 			break
 		}
 		if total > 0 {
-			p := round(100 * below / float64(total))
+			p := round(below / float64(total))
 			own.PercentileRank = &p
 		}
 	}
