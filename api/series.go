@@ -61,6 +61,7 @@ type trendResponse struct {
 	From                  string      `json:"from"`
 	To                    string      `json:"to"`
 	LatestPublishedPeriod *string     `json:"latest_published_period"`
+	OpenPeriod            *string     `json:"open_period"`
 	Points                []trendItem `json:"points"`
 }
 
@@ -238,6 +239,10 @@ func (s *Server) seriesTrends(c echo.Context) error {
 	}
 	out := trendResponse{Series: sr.Key, Question: q.Key, Member: optional(member), PeerGroup: optional(group),
 		From: from.String(), To: to.String(), LatestPublishedPeriod: optional(latest), Points: []trendItem{}}
+	// A range that reaches the current period, not yet published, says so.
+	if current := periodNow(s.now(), to); to.String() >= current.String() && latest < current.String() {
+		out.OpenPeriod = optional(current.String())
+	}
 	var codes map[string]disclosure.Code
 	if !me.IsSecretariat() {
 		if codes, err = s.trendCodes(ctx, points, group, q.Key); err != nil {
@@ -276,6 +281,14 @@ func (s *Server) trendCodes(ctx context.Context, points []survey.TrendPoint, gro
 		out[p.SurveyID] = code
 	}
 	return out, nil
+}
+
+// periodNow is the current period, of the kind of like: a month or a year.
+func periodNow(now time.Time, like survey.Period) survey.Period {
+	if like.Monthly() {
+		return survey.RecurMonthly.PeriodAt(now)
+	}
+	return survey.RecurYearly.PeriodAt(now)
 }
 
 // maxTrendPeriods bounds one trend request: ten years of months.
