@@ -488,6 +488,9 @@ func (s *scenario) checkBars(ed edition, g string, q question, members []string,
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, m := range members {
 		v := ed.answers[m][q.key].(float64)
+		if q.typ == "percentage" {
+			v /= 100 // results put percentages on the scale of shares, 0 to 1
+		}
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
 	}
 	for _, b := range bs {
@@ -499,7 +502,7 @@ func (s *scenario) checkBars(ed edition, g string, q question, members []string,
 		}
 	}
 	first, last := bs[0], bs[len(bs)-1]
-	if lo < first.from || hi > last.to {
+	if lo < first.from-1e-9 || hi > last.to+1e-9 {
 		found = append(found, fmt.Sprintf("%s: bars [%v, %v] do not hold the answers", where, first.from, last.to))
 	}
 	if amount && (first.from != 0 || last.to-last.to/2 < 2*p*hi) {
