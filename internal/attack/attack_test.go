@@ -30,7 +30,7 @@ var regressions = []uint64{}
 // the bars and quartiles of every number. It must recover nothing.
 func TestAttackerRecoversNothing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
-		cases := 120
+		cases := 100
 		if db.Name == "postgres" {
 			cases = 12
 		}

@@ -81,25 +81,51 @@ func (s *Store) auditEdition(db *gorm.DB, id string) (AuditEdition, error) {
 	for _, l := range links {
 		ed.Groups[l.GroupKey] = append(ed.Groups[l.GroupKey], l.MemberCode)
 	}
-	var rows []responseRow
-	if err := db.Where("survey_id = ? AND status = ?", id, survey.ResponseSubmitted).Find(&rows).Error; err != nil {
+	// The answers the audit needs (numbers, booleans, options), in two queries
+	// that do not list the responses: a survey may have more of them than a
+	// statement may bind.
+	var respondents []string
+	if err := db.Model(&responseRow{}).Where("survey_id = ? AND status = ?", id, survey.ResponseSubmitted).
+		Pluck("member_code", &respondents).Error; err != nil {
 		return ed, err
 	}
-	rids := make([]string, len(rows))
-	member := make(map[string]string, len(rows))
-	for i, r := range rows {
-		rids[i], member[r.ID] = r.ID, r.MemberCode
+	for _, m := range respondents {
+		ed.Answers[m] = map[string]survey.Value{}
 	}
-	byResponse, err := s.loadAnswers(db, sv, rids)
-	if err != nil {
+	var values []struct {
+		MemberCode  string
+		QuestionKey string
+		NumValue    *float64
+		BoolValue   *bool
+	}
+	if err := db.Raw(`SELECT r.member_code, a.question_key, a.num_value, a.bool_value
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		WHERE a.survey_id = ? AND r.status = ?`, id, survey.ResponseSubmitted).Scan(&values).Error; err != nil {
 		return ed, err
 	}
-	for _, r := range rows {
-		a := byResponse[r.ID]
-		if a == nil {
-			a = map[string]survey.Value{}
+	for _, v := range values {
+		q, ok := sv.Question(v.QuestionKey)
+		if !ok {
+			continue
 		}
-		ed.Answers[r.MemberCode] = a
+		val := survey.Value{Number: v.NumValue, Bool: v.BoolValue}
+		if q.Type.IsChoice() {
+			val.Options = []string{}
+		}
+		ed.Answers[v.MemberCode][v.QuestionKey] = val
+	}
+	var opts []struct{ MemberCode, QuestionKey, OptionKey string }
+	if err := db.Raw(`SELECT r.member_code, o.question_key, o.option_key
+		FROM answer_options o JOIN responses r ON r.id = o.response_id
+		WHERE o.survey_id = ? AND r.status = ?
+		ORDER BY r.member_code, o.question_key, o.option_key`, id, survey.ResponseSubmitted).Scan(&opts).Error; err != nil {
+		return ed, err
+	}
+	for _, o := range opts {
+		if v, ok := ed.Answers[o.MemberCode][o.QuestionKey]; ok {
+			v.Options = append(v.Options, o.OptionKey)
+			ed.Answers[o.MemberCode][o.QuestionKey] = v
+		}
 	}
 	var audited int64
 	if err := db.Model(&disclosureAuditRow{}).Where("survey_id = ?", id).Count(&audited).Error; err != nil {
