@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -52,7 +53,7 @@ type questionResponse struct {
 }
 
 type optionCount struct {
-	Key   string  `json:"key"`
+	Key   any     `json:"key"` // typed as the answers: string, boolean or scale number
 	Label string  `json:"label"`
 	Count int     `json:"count"`
 	Share float64 `json:"share"`
@@ -239,7 +240,7 @@ func toQuestionResponse(q results.Question) questionResponse {
 		out.N = &n
 	}
 	for _, o := range q.Options {
-		out.Options = append(out.Options, optionCount{Key: o.Key, Label: o.Label, Count: o.Count, Share: o.Share})
+		out.Options = append(out.Options, optionCount{Key: typedKey(q.Type, o.Key), Label: o.Label, Count: o.Count, Share: o.Share})
 	}
 	if n := q.Numeric; n != nil {
 		out.Numeric = &numericResponse{Mean: n.Mean, Q1: n.Q1, Median: n.Median, Q3: n.Q3, Histogram: make([]binResponse, len(n.Histogram))}
@@ -528,4 +529,18 @@ func (s *Server) resultsPeerGroups(c echo.Context) error {
 		out.PeerGroups = append(out.PeerGroups, g)
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// typedKey writes an option key as the answers are typed: booleans as JSON
+// booleans, scale points as numbers, choice keys as strings.
+func typedKey(t survey.QuestionType, key string) any {
+	switch t {
+	case survey.Boolean:
+		return key == "true"
+	case survey.Scale:
+		if n, err := strconv.Atoi(key); err == nil {
+			return n
+		}
+	}
+	return key
 }

@@ -175,6 +175,13 @@ func TestResultsByHand(t *testing.T) {
 				t.Errorf("%s options %s, want %s", key, strings.Join(got, " "), w)
 			}
 		}
+		// Option keys are typed as the answers: booleans, scale points as numbers.
+		if k := questionOf(t, member, "signed")["options"].([]any)[0].(map[string]any)["key"]; k != true {
+			t.Errorf("a boolean's first option key is %#v, want true", k)
+		}
+		if k := questionOf(t, member, "score")["options"].([]any)[0].(map[string]any)["key"]; k != 1.0 {
+			t.Errorf("a scale's first option key is %#v, want 1", k)
+		}
 		// ma chose a, like two others; x and y, like three and one others.
 		if got := fmt.Sprint(questionOf(t, member, "algo")["own"].(map[string]any)["same_choice"]); got != "map[a:2]" {
 			t.Errorf("algo same_choice %s", got)

@@ -337,8 +337,8 @@ type resultsDoc struct {
 		N       *int    `json:"n"`
 		Code    *string `json:"code"`
 		Options []struct {
-			Key   string `json:"key"`
-			Count int    `json:"count"`
+			Key   any `json:"key"` // typed as the answers
+			Count int `json:"count"`
 		} `json:"options"`
 		Numeric *struct {
 			Mean, Q1, Median, Q3 float64
@@ -416,7 +416,7 @@ func (s *scenario) attack(c *council, stats *tally) []string {
 				if def.options != nil {
 					cl.counts = map[string]float64{}
 					for _, o := range q.Options {
-						cl.counts[o.Key] = float64(o.Count)
+						cl.counts[fmt.Sprint(o.Key)] = float64(o.Count)
 					}
 				} else if q.Numeric != nil {
 					cl.sum = q.Numeric.Mean * float64(*q.N)
