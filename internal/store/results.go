@@ -28,13 +28,21 @@ type Scope struct {
 	Coarse bool
 }
 
-// groupMembers is the subquery of a peer group's members, as of now or as of
-// publication of the survey whose id is bound to surveyParam.
-func groupMembers(published bool, surveyParam string) string {
-	if published {
-		return "SELECT member_code FROM published_peer_groups WHERE survey_id = " + surveyParam + " AND group_key = ?"
+// members is the subquery of the scope's peer group members, with the survey
+// bound as a value rather than correlated to the outer query: a correlated
+// subquery made PostgreSQL scan the published groups once per answer.
+func (sc Scope) members() string {
+	if sc.Published {
+		return "SELECT member_code FROM published_peer_groups WHERE survey_id = ? AND group_key = ?"
 	}
 	return "SELECT member_code FROM peer_group_members WHERE group_key = ?"
+}
+
+func (sc Scope) memberArgs() []any {
+	if sc.Published {
+		return []any{sc.SurveyID, sc.PeerGroup}
+	}
+	return []any{sc.PeerGroup}
 }
 
 // where returns the conditions and arguments that restrict answers (alias a, or
@@ -43,8 +51,8 @@ func (sc Scope) where(table string) (string, []any) {
 	cond := table + ".survey_id = ? AND r.status = ?"
 	args := []any{sc.SurveyID, string(survey.ResponseSubmitted)}
 	if sc.PeerGroup != "" {
-		cond += " AND r.member_code IN (" + groupMembers(sc.Published, table+".survey_id") + ")"
-		args = append(args, sc.PeerGroup)
+		cond += " AND r.member_code IN (" + sc.members() + ")"
+		args = append(args, sc.memberArgs()...)
 	}
 	return cond, args
 }
@@ -404,7 +412,7 @@ func (s *Store) NamedAnswers(ctx context.Context, sv survey.Survey, sc Scope) (m
 	var rows []responseRow
 	q := s.db.WithContext(ctx).Where("survey_id = ? AND status = ?", sv.ID, survey.ResponseSubmitted)
 	if sc.PeerGroup != "" {
-		q = q.Where("member_code IN ("+groupMembers(sc.Published, "responses.survey_id")+")", sc.PeerGroup)
+		q = q.Where("member_code IN ("+sc.members()+")", sc.memberArgs()...)
 	}
 	if err := q.Order("member_code").Find(&rows).Error; err != nil {
 		return nil, wrap(err, "read named answers")
@@ -430,7 +438,7 @@ func (s *Store) Respondents(ctx context.Context, sc Scope) (int, error) {
 	var n int64
 	q := s.db.WithContext(ctx).Table("responses AS r").Where("r.survey_id = ? AND r.status = ?", sc.SurveyID, survey.ResponseSubmitted)
 	if sc.PeerGroup != "" {
-		q = q.Where("r.member_code IN ("+groupMembers(sc.Published, "r.survey_id")+")", sc.PeerGroup)
+		q = q.Where("r.member_code IN ("+sc.members()+")", sc.memberArgs()...)
 	}
 	if err := q.Count(&n).Error; err != nil {
 		return 0, wrap(err, "count respondents")

@@ -56,7 +56,13 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 	args := []any{q.Series, q.From, q.To, q.Statuses, q.Question, survey.ResponseSubmitted}
 	scoped, scopedArgs := from, args
 	if q.PeerGroup != "" {
-		scoped += " AND r.member_code IN (" + groupMembers(q.Published, "s.id") + ")"
+		if q.Published {
+			// Each period's group as published, uncorrelated, so that PostgreSQL
+			// hashes it once rather than scanning it per answer.
+			scoped += " AND (s.id, r.member_code) IN (SELECT survey_id, member_code FROM published_peer_groups WHERE group_key = ?)"
+		} else {
+			scoped += " AND r.member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?)"
+		}
 		scopedArgs = append(append([]any{}, args...), q.PeerGroup)
 	}
 	median := ""
