@@ -68,7 +68,11 @@ func (s *Server) createPeerGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return created(c, "/v1/peer-groups/"+url.PathEscape(g.Key), toPeerGroupResponse(g))
+	saved, err := s.withWarnings(c.Request().Context(), toPeerGroupResponse(g))
+	if err != nil {
+		return err
+	}
+	return created(c, "/v1/peer-groups/"+url.PathEscape(g.Key), saved)
 }
 
 // getPeerGroup serves GET /v1/peer-groups/{key}.
@@ -91,7 +95,11 @@ func (s *Server) replacePeerGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toPeerGroupResponse(g))
+	saved, err := s.withWarnings(c.Request().Context(), toPeerGroupResponse(g))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, saved)
 }
 
 // deletePeerGroup serves DELETE /v1/peer-groups/{key}.

@@ -114,6 +114,10 @@ func TestResultsByHand(t *testing.T) {
 		if r.status != 200 {
 			t.Fatalf("results: %d %s", r.status, r.body)
 		}
+		member := r.json(t)
+		// The exact figures are the secretariat's; members see them coarsened
+		// (checked below and in internal/attack).
+		r = h.do("admin", "GET", "/v1/surveys/"+id+"/results", nil)
 		doc := r.json(t)
 		if doc["respondents"] != 6.0 {
 			t.Fatalf("respondents %v, want 6", doc["respondents"])
@@ -140,9 +144,20 @@ func TestResultsByHand(t *testing.T) {
 		if from, to := bins[0].(map[string]any)["from"], bins[9].(map[string]any)["to"]; from != 5.0 || to != 105.0 {
 			t.Errorf("histogram edges %v..%v, want 5..105", from, to)
 		}
-		// ma answered 10, the smallest: half of itself below, of six.
-		if got := size["own"].(map[string]any)["percentile_rank"].(float64); math.Abs(got-8.333333) > 1e-9 {
-			t.Errorf("ma's percentile rank %v, want 8.333333", got)
+		// A member sees the mean, and bars of at least k = 3: 10..100 binned in
+		// widths of 20 (a fifth of the span, rounded up), merged to [0, 40) and
+		// [40, 120); the quartiles are the middles of the bars that hold them.
+		msize := questionOf(t, member, "size")
+		mnum := msize["numeric"].(map[string]any)
+		if got := fmt.Sprint(mnum["mean"], mnum["q1"], mnum["median"], mnum["q3"]); got != "41.666667 20 20 80" {
+			t.Errorf("a member's mean and quartiles %s, want 41.666667 20 20 80", got)
+		}
+		if got := fmt.Sprint(mnum["histogram"]); got != "[map[count:3 from:0 to:40] map[count:3 from:40 to:120]]" {
+			t.Errorf("a member's bars %s", got)
+		}
+		// ma answered 10, in the lower bar: half of that bar below, of six.
+		if got := msize["own"].(map[string]any)["percentile_rank"].(float64); math.Abs(got-0.25) > 1e-9 {
+			t.Errorf("ma's percentile rank %v, want 0.25", got)
 		}
 		want := map[string]string{
 			"signed": "true:4:0.666667 false:2:0.333333",
@@ -152,7 +167,7 @@ func TestResultsByHand(t *testing.T) {
 		}
 		for key, w := range want {
 			var got []string
-			for _, o := range questionOf(t, doc, key)["options"].([]any) {
+			for _, o := range questionOf(t, member, key)["options"].([]any) {
 				m := o.(map[string]any)
 				got = append(got, fmt.Sprintf("%v:%v:%v", m["key"], m["count"], m["share"]))
 			}
@@ -160,15 +175,22 @@ func TestResultsByHand(t *testing.T) {
 				t.Errorf("%s options %s, want %s", key, strings.Join(got, " "), w)
 			}
 		}
+		// Option keys are typed as the answers: booleans, scale points as numbers.
+		if k := questionOf(t, member, "signed")["options"].([]any)[0].(map[string]any)["key"]; k != true {
+			t.Errorf("a boolean's first option key is %#v, want true", k)
+		}
+		if k := questionOf(t, member, "score")["options"].([]any)[0].(map[string]any)["key"]; k != 1.0 {
+			t.Errorf("a scale's first option key is %#v, want 1", k)
+		}
 		// ma chose a, like two others; x and y, like three and one others.
-		if got := fmt.Sprint(questionOf(t, doc, "algo")["own"].(map[string]any)["same_choice"]); got != "map[a:2]" {
+		if got := fmt.Sprint(questionOf(t, member, "algo")["own"].(map[string]any)["same_choice"]); got != "map[a:2]" {
 			t.Errorf("algo same_choice %s", got)
 		}
-		if got := fmt.Sprint(questionOf(t, doc, "tools")["own"].(map[string]any)["same_choice"]); got != "map[x:3 y:1]" {
+		if got := fmt.Sprint(questionOf(t, member, "tools")["own"].(map[string]any)["same_choice"]); got != "map[x:3 y:1]" {
 			t.Errorf("tools same_choice %s", got)
 		}
 		// One text answer is fewer than k: suppressed, and n is not shown.
-		if note := questionOf(t, doc, "note"); note["suppressed"] == nil || note["n"] != nil {
+		if note := questionOf(t, member, "note"); note["suppressed"] == nil || note["n"] != nil {
 			t.Errorf("a text answered once is shown: %v", note)
 		}
 		if strings.Contains(string(r.body), "hello") {
@@ -190,7 +212,7 @@ func TestResultsAccessAndComparison(t *testing.T) {
 				b[k] = v
 			}
 			b["size"] = a["size"].(float64) + 10
-			b["signed"] = true
+			b["signed"] = m < "md" // three of six now, four then: all of them, or all but one, would be unanimous
 			later[m] = b
 		}
 		second := publishedEdition(h, "2026", later)
@@ -199,9 +221,9 @@ func TestResultsAccessAndComparison(t *testing.T) {
 			{name: "no previous edition", as: "ma", method: "GET", path: "/v1/surveys/{{first}}/results?compare=previous", status: 200,
 				want: map[string]any{"comparison": nil, "notes.0": "there is no earlier edition of this series to compare with"}},
 			{name: "compared with 2025", as: "ma", method: "GET", path: "/v1/surveys/{{second}}/results?compare=previous&question=size", status: 200,
-				want: map[string]any{"comparison.edition": "2025", "questions.0.previous.numeric.median": 35, "questions.0.change.median": 10}},
+				want: map[string]any{"comparison.edition": "2025", "questions.0.previous.numeric.mean": 41.666667, "questions.0.change.mean": 10}},
 			{name: "shares compared", as: "ma", method: "GET", path: "/v1/surveys/{{second}}/results?compare=previous&question=signed", status: 200,
-				want: map[string]any{"questions.0.change.shares.true": 0.333333, "questions.0.change.shares.false": -0.333333}},
+				want: map[string]any{"questions.0.change.shares.true": -0.166667, "questions.0.change.shares.false": 0.166667}},
 			{name: "one question", as: "ma", method: "GET", path: "/v1/surveys/{{second}}/results?question=algo", status: 200,
 				check: func(t *testing.T, h *harness, r response) {
 					if n := len(r.json(t)["questions"].([]any)); n != 1 {
@@ -267,6 +289,7 @@ func TestResultsResistDifferencing(t *testing.T) {
 		id := publishedEdition(h, "2026", answers)
 
 		type seen struct {
+			group   string
 			members []string
 			sum     float64
 			n       int
@@ -291,26 +314,37 @@ func TestResultsResistDifferencing(t *testing.T) {
 			}
 			n := int(q["n"].(float64))
 			mean := q["numeric"].(map[string]any)["mean"].(float64)
-			allowed = append(allowed, seen{members: members, sum: mean * float64(n), n: n})
+			allowed = append(allowed, seen{group: group, members: members, sum: mean * float64(n), n: n})
 		}
 		if len(allowed) < 3 {
 			t.Fatalf("only %d aggregates were shown; the test would prove nothing", len(allowed))
 		}
 		// Changing a group after publication changes nothing a member can see: the
 		// results keep the group as it was, so before and after cannot be subtracted.
-		before := h.do("ma", "GET", "/v1/surveys/"+id+"/results?question=size&peer_group=last6", nil)
+		shown := ""
+		for _, a := range allowed {
+			if a.group != "" && len(a.members) < len(codes) {
+				shown = a.group
+				break
+			}
+		}
+		if shown == "" {
+			t.Fatal("no peer group smaller than all is shown; the test would prove nothing")
+		}
+		outsider := difference(codes, groups[shown])[0]
+		path := "/v1/surveys/" + id + "/results?question=size&peer_group=" + shown
+		before := h.do("ma", "GET", path, nil)
 		h.run([]step{
-			{name: "add a member to last6", as: "admin", method: "PUT", path: "/v1/peer-groups/last6",
-				body: map[string]any{"name": "last6", "members": append([]string{"mf"}, codes[6:]...)}, status: 200},
+			{name: "add a member to a shown group", as: "admin", method: "PUT", path: "/v1/peer-groups/" + shown,
+				body: map[string]any{"name": shown, "members": append([]string{outsider}, groups[shown]...)}, status: 200},
 			{name: "a group made after publication", as: "admin", method: "POST", path: "/v1/peer-groups",
 				body: map[string]any{"key": "late", "name": "late", "members": codes[:9]}, status: 201},
 			{name: "is not there for the published results", as: "ma", method: "GET", path: "/v1/surveys/" + id + "/results?peer_group=late", status: 404},
 			{name: "but is for the secretariat's live view", as: "admin", method: "GET", path: "/v1/surveys/" + id + "/results?question=size&peer_group=late", status: 200,
 				want: map[string]any{"questions.0.n": 9}},
 		})
-		after := h.do("ma", "GET", "/v1/surveys/"+id+"/results?question=size&peer_group=last6", nil)
-		if before.json(t)["questions"].([]any)[0].(map[string]any)["suppressed"] != nil ||
-			fmt.Sprint(before.json(t)["questions"]) != fmt.Sprint(after.json(t)["questions"]) {
+		after := h.do("ma", "GET", path, nil)
+		if fmt.Sprint(before.json(t)["questions"]) != fmt.Sprint(after.json(t)["questions"]) {
 			t.Fatalf("the group's result moved with the group:\nbefore %s\nafter  %s", before.body, after.body)
 		}
 		k := 3 // the survey's min_respondents
@@ -318,7 +352,8 @@ func TestResultsResistDifferencing(t *testing.T) {
 			for j := range allowed {
 				a, b := allowed[i], allowed[j]
 				onlyA := difference(a.members, b.members)
-				if len(onlyA) > 0 && len(onlyA) < k {
+				// b within a: a − b is the total of the members only in a.
+				if len(onlyA) > 0 && len(onlyA) < k && len(difference(b.members, a.members)) == 0 {
 					t.Errorf("two allowed aggregates differ by %v: %d members, fewer than k", onlyA, len(onlyA))
 				}
 				if len(onlyA) == 1 && len(difference(b.members, a.members)) == 0 {
@@ -343,4 +378,86 @@ func difference(a, b []string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestDisclosureWarnings: a peer group that leaves a small piece of the
+// membership is saved with a warning, and publishing says what is suppressed.
+func TestDisclosureWarnings(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		h := newHarness(t, db)
+		withRegistries(h, "ma", "mb", "mc", "md", "me", "mf", "mg", "mh", "mi", "mj")
+		h.run([]step{
+			{name: "a group of half the members", as: "admin", method: "POST", path: "/v1/peer-groups",
+				body: map[string]any{"key": "half", "name": "half", "members": []string{"ma", "mb", "mc", "md", "me"}}, status: 201,
+				check: func(t *testing.T, h *harness, r response) {
+					if w := r.json(t)["warnings"]; w != nil {
+						t.Fatalf("two pieces of five, yet warnings %v", w)
+					}
+				}},
+			{name: "a group that leaves two members apart", as: "admin", method: "POST", path: "/v1/peer-groups",
+				body: map[string]any{"key": "most", "name": "most", "members": []string{"ma", "mb", "mc", "md", "me", "mf", "mg", "mh"}}, status: 201,
+				check: func(t *testing.T, h *harness, r response) {
+					w := fmt.Sprint(r.json(t)["warnings"])
+					if !strings.Contains(w, "2 in no group") || !strings.Contains(w, "3 in most only") {
+						t.Fatalf("warnings %s, want the pieces named", w)
+					}
+				}},
+			{name: "taken back", as: "admin", method: "DELETE", path: "/v1/peer-groups/most", status: 204},
+		})
+		// Everyone answers "signed" the same: unanimous, even over all members.
+		same := map[string]map[string]any{}
+		for m, a := range figures {
+			b := map[string]any{}
+			for k, v := range a {
+				b[k] = v
+			}
+			b["signed"] = true
+			same[m] = b
+		}
+		r := h.do("admin", "POST", "/v1/surveys", fmt.Sprintf(statsSurvey, "2026"))
+		id := r.json(t)["id"].(string)
+		h.vars["w"] = id
+		h.run([]step{{name: "open", as: "admin", method: "POST", path: "/v1/surveys/{{w}}/open", status: 200}})
+		admin, err := h.store.User(context.Background(), h.vars["admin_id"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for member, a := range same {
+			if _, err := h.store.Submit(context.Background(), store.Write{SurveyID: id, Member: member, Answers: a, By: admin}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.run([]step{
+			{name: "close", as: "admin", method: "POST", path: "/v1/surveys/{{w}}/close", status: 200},
+			{name: "publish says what is suppressed", as: "admin", method: "POST", path: "/v1/surveys/{{w}}/publish", status: 200,
+				check: func(t *testing.T, h *harness, r response) {
+					d := r.json(t)["disclosure"].(map[string]any)
+					byCode := d["by_code"].(map[string]any)
+					if byCode["unanimous"] == nil || d["suppressed"].(float64) < 1 {
+						t.Fatalf("disclosure %v, want signed unanimous", d)
+					}
+					if w := fmt.Sprint(d["warnings"]); !strings.Contains(w, "signed") {
+						t.Fatalf("warnings %s, want signed named", w)
+					}
+				}},
+			{name: "and members read the code", as: "ma", method: "GET", path: "/v1/surveys/{{w}}/results?question=signed", status: 200,
+				want: map[string]any{"questions.0.code": "unanimous", "questions.0.n": nil}},
+			{name: "the groups a member may filter by", as: "ma", method: "GET", path: "/v1/surveys/{{w}}/results/peer-groups", status: 200,
+				want: map[string]any{"peer_groups.0.key": "half", "peer_groups.0.members": 5, "peer_groups.0.respondents": 5},
+				check: func(t *testing.T, h *harness, r response) {
+					g := r.json(t)["peer_groups"].([]any)[0].(map[string]any)
+					if g["shown"].(float64)+g["suppressed"].(float64) != 5 { // size, signed, algo, tools, score
+						t.Fatalf("half: %v, want five questions counted", g)
+					}
+				}},
+			{name: "a member that did not respond may not", as: "mg", method: "GET", path: "/v1/surveys/{{w}}/results/peer-groups", status: 403},
+			{name: "over the group too", as: "ma", method: "GET", path: "/v1/surveys/{{w}}/results?question=size&peer_group=half", status: 200,
+				check: func(t *testing.T, h *harness, r response) {
+					q := r.json(t)["questions"].([]any)[0].(map[string]any)
+					if (q["code"] == nil) == (q["n"] == nil) {
+						t.Fatalf("code %v and n %v: exactly one must be null", q["code"], q["n"])
+					}
+				}},
+		})
+	})
 }

@@ -68,6 +68,7 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/surveys/:id/results/export", s.exportResults, revalidated)
 	v1.GET("/surveys/:id/results/charts/:question", s.resultsChart, revalidated)
 	v1.GET("/surveys/:id/answers/export", s.exportResponses)
+	v1.GET("/surveys/:id/results/peer-groups", s.resultsPeerGroups, revalidated)
 
 	v1.GET("/series", s.listSeries)
 	v1.POST("/series", s.createSeries, secretariatOnly)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tldcouncil/surveyd/internal/disclosure"
 	"github.com/tldcouncil/surveyd/internal/results"
 	"github.com/tldcouncil/surveyd/internal/store"
 	"github.com/tldcouncil/surveyd/internal/survey"
@@ -60,6 +62,7 @@ type trendResponse struct {
 	From                  string      `json:"from"`
 	To                    string      `json:"to"`
 	LatestPublishedPeriod *string     `json:"latest_published_period"`
+	OpenPeriod            *string     `json:"open_period"`
 	Points                []trendItem `json:"points"`
 }
 
@@ -70,6 +73,7 @@ type trendItem struct {
 	Total       *float64 `json:"total"`
 	Median      *float64 `json:"median"`
 	Suppressed  *string  `json:"suppressed"`
+	Code        *string  `json:"code"`
 	TotalMoM    *float64 `json:"total_mom"`
 	TotalYoY    *float64 `json:"total_yoy"`
 	MemberValue *float64 `json:"member_value"`
@@ -256,14 +260,57 @@ func (s *Server) readTrend(c echo.Context, key string, out *trendResponse) error
 	}
 	*out = trendResponse{Series: sr.Key, Question: q.Key, Member: optional(member), PeerGroup: optional(group),
 		From: from.String(), To: to.String(), LatestPublishedPeriod: optional(latest), Points: []trendItem{}}
-	for _, r := range results.Trend(me, group, points, from.String(), inScope) {
+	// A range that reaches the current period, not yet published, says so.
+	if current := periodNow(s.now(), to); to.String() >= current.String() && latest < current.String() {
+		out.OpenPeriod = optional(current.String())
+	}
+	var codes map[string]disclosure.Code
+	if !me.IsSecretariat() {
+		if codes, err = s.trendCodes(ctx, points, group, q.Key); err != nil {
+			return err
+		}
+	}
+	for _, r := range results.Trend(me, points, from.String(), inScope, codes) {
 		item := trendItem{Period: r.Period, SurveyID: r.SurveyID, N: r.N, Total: r.Total, Median: r.Median,
-			Suppressed: optional(r.Suppressed), TotalMoM: r.TotalMoM, TotalYoY: r.TotalYoY, MemberValue: r.Value,
+			Suppressed: optional(r.Suppressed), Code: optional(string(r.Code)), TotalMoM: r.TotalMoM, TotalYoY: r.TotalYoY, MemberValue: r.Value,
 			MemberShare: r.Share, MemberMoM: r.ValueMoM, MemberYoY: r.ValueYoY}
 		out.Points = append(out.Points, item)
 	}
 	s.metrics.ResultsServed("trend", "computed")
 	return nil
+}
+
+// trendCodes returns, by edition, the disclosure audit's decision for the
+// question over the scope (the group as published in that period).
+func (s *Server) trendCodes(ctx context.Context, points []survey.TrendPoint, group, question string) (map[string]disclosure.Code, error) {
+	out := make(map[string]disclosure.Code, len(points))
+	for _, p := range points {
+		sv, err := s.store.Survey(ctx, p.SurveyID)
+		if err != nil {
+			return nil, err
+		}
+		cells, err := s.disclosure(ctx, sv)
+		if err != nil {
+			return nil, err
+		}
+		code, ok := cells[results.Cell{Group: group, Question: question}]
+		if !ok {
+			code = disclosure.WouldDisclose
+			if group != "" {
+				code = disclosure.BelowThreshold // the group had no members when the period was published
+			}
+		}
+		out[p.SurveyID] = code
+	}
+	return out, nil
+}
+
+// periodNow is the current period, of the kind of like: a month or a year.
+func periodNow(now time.Time, like survey.Period) survey.Period {
+	if like.Monthly() {
+		return survey.RecurMonthly.PeriodAt(now)
+	}
+	return survey.RecurYearly.PeriodAt(now)
 }
 
 // maxTrendPeriods bounds one trend request: ten years of months.

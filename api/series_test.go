@@ -83,7 +83,7 @@ func TestMonthlySeries(t *testing.T) {
 				want: map[string]any{"latest_published_period": "2026-10", "editions.3.period": "2026-11", "editions.3.status": "open"}},
 			// October: 100..600, total 2100, median 350; September: 90..540, total 1890; October 2025: 50..300, total 1050.
 			{name: "a member's trend", as: "ma", method: "GET", path: "/v1/series/monthly-stats/trends?question=domains&from=2026-09&to=2026-11", status: 200,
-				want: map[string]any{"member": "ma", "points.1.period": "2026-10", "points.1.n": 6, "points.1.total": 2100, "points.1.median": 350,
+				want: map[string]any{"member": "ma", "open_period": "2026-11", "points.1.period": "2026-10", "points.1.n": 6, "points.1.total": 2100, "points.1.median": nil, "points.1.code": nil,
 					"points.1.member_value": 100, "points.1.member_share": 0.047619, "points.1.total_mom": 0.111111, "points.1.member_mom": 0.111111,
 					"points.1.total_yoy": 1, "points.1.member_yoy": 1},
 				check: func(t *testing.T, h *harness, r response) {
@@ -147,15 +147,15 @@ func TestTrendConfidentiality(t *testing.T) {
 		}
 		h.run([]step{
 			{name: "two answers in September are too few", as: "ma", method: "GET", path: "/v1/series/monthly-stats/trends?question=domains&from=2026-09&to=2026-10", status: 200,
-				want: map[string]any{"points.0.n": nil, "points.0.total": nil, "points.0.member_value": 10, "points.0.member_share": nil,
+				want: map[string]any{"open_period": nil, "points.0.n": nil, "points.0.total": nil, "points.0.code": "below_threshold", "points.0.member_value": 10, "points.0.member_share": nil,
 					"points.1.n": 6, "points.1.total_mom": nil}},
-			{name: "a group one member from another is suppressed", as: "ma", method: "GET", path: "/v1/series/monthly-stats/trends?question=domains&from=2026-10&to=2026-10&peer_group=four", status: 200,
-				want: map[string]any{"points.0.n": nil, "points.0.total": nil}},
+			{name: "a group created after the period was published is not in it", as: "ma", method: "GET", path: "/v1/series/monthly-stats/trends?question=domains&from=2026-10&to=2026-10&peer_group=four", status: 200,
+				want: map[string]any{"points.0.n": nil, "points.0.total": nil, "points.0.code": "below_threshold"}},
 			{name: "the secretariat sees it all", as: "admin", method: "GET", path: "/v1/series/monthly-stats/trends?question=domains&from=2026-10&to=2026-10&peer_group=four", status: 200,
 				want: map[string]any{"points.0.n": 4, "points.0.total": 1000}},
 			{name: "an unknown peer group", as: "ma", method: "GET", path: "/v1/series/monthly-stats/trends?question=domains&peer_group=atlantis", status: 404},
 			{name: "a member that did not submit a period sees none of it", as: "mc", method: "GET", path: "/v1/series/monthly-stats/trends?question=domains&from=2026-09&to=2026-10", status: 200,
-				want: map[string]any{"points.0.suppressed": "this period's results are for the members that submitted, and yours did not",
+				want: map[string]any{"points.0.code": "not_submitted",
 					"points.0.n": nil, "points.1.n": 6, "points.1.member_value": 300}},
 			{name: "a series for one group", as: "admin", method: "POST", path: "/v1/series",
 				body: strings.Replace(strings.Replace(monthlyStats, `"monthly-stats"`, `"group-stats"`, 1), `"topics": ["statistics"],`, `"topics": ["statistics"], "audience": {"peer_group": "four"},`, 1), status: 201},

@@ -54,6 +54,7 @@ type questionBody struct {
 	Help        string           `json:"help,omitempty"`
 	Required    bool             `json:"required"`
 	Unit        string           `json:"unit,omitempty"`
+	Magnitude   bool             `json:"magnitude,omitempty"`
 	Options     []optionBody     `json:"options,omitempty"`
 	Constraints *constraintsBody `json:"constraints,omitempty"`
 	Condition   *conditionBody   `json:"condition,omitempty"`
@@ -209,7 +210,7 @@ func (p *policyBody) apply(pol survey.ResultsPolicy) survey.ResultsPolicy {
 
 func (q questionBody) toQuestion() survey.Question {
 	out := survey.Question{Key: q.Key, Type: survey.QuestionType(q.Type), Prompt: q.Prompt, Help: q.Help,
-		Required: q.Required, Unit: q.Unit, PromptTranslations: q.PromptTranslations, HelpTranslations: q.HelpTranslations}
+		Required: q.Required, Unit: q.Unit, PromptTranslations: q.PromptTranslations, HelpTranslations: q.HelpTranslations, Magnitude: q.Magnitude}
 	for _, o := range q.Options {
 		out.Options = append(out.Options, survey.Option{Key: o.Key, Label: o.Label, LabelTranslations: o.LabelTranslations})
 	}
@@ -242,7 +243,7 @@ func toSurveyBody(s survey.Survey) surveyBody {
 
 func toQuestionBody(q survey.Question) questionBody {
 	out := questionBody{Key: q.Key, Type: string(q.Type), Prompt: q.Prompt, Help: q.Help, Required: q.Required, Unit: q.Unit,
-		PromptTranslations: q.PromptTranslations, HelpTranslations: q.HelpTranslations}
+		PromptTranslations: q.PromptTranslations, HelpTranslations: q.HelpTranslations, Magnitude: q.Magnitude}
 	for _, o := range q.Options {
 		out.Options = append(out.Options, optionBody{Key: o.Key, Label: o.Label, LabelTranslations: o.LabelTranslations})
 	}
@@ -467,6 +468,9 @@ func (s *Server) transition(to survey.Status) echo.HandlerFunc {
 		sv, err := s.store.TransitionSurvey(c.Request().Context(), c.Param("id"), to, caller(c).ID)
 		if err != nil {
 			return err
+		}
+		if to == survey.StatusPublished {
+			return s.published(c, sv)
 		}
 		return c.JSON(http.StatusOK, toSurveyResponse(sv))
 	}

@@ -16,7 +16,8 @@ func TestBenchSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if len(rep.Sizes) != 2 || rep.Sizes[1].Results.P50 <= 0 || rep.Sizes[1].Ceiling.P50 <= 0 {
+	if len(rep.Sizes) != 2 || rep.Sizes[1].Results.P50 <= 0 || rep.Sizes[1].Ceiling.P50 <= 0 ||
+		rep.Sizes[1].Member.P50 <= 0 || rep.Sizes[1].MemberCeiling.P50 <= 0 || rep.Sizes[1].Publish <= 0 {
 		t.Fatalf("no latencies measured: %+v", rep.Sizes)
 	}
 	if rep.SavesPerSecond <= 0 || rep.CeilingSavesPerSec <= 0 || rep.PeakRSSBytes <= 0 {

@@ -187,6 +187,26 @@ func seed(ctx context.Context, pool *pgxpool.Pool, surveyID string, n, extra int
 // SQL straight on the database: the same counts, means, quartiles, option counts
 // and histograms, without the server.
 func ceilingResults(ctx context.Context, pool *pgxpool.Pool, surveyID string) error {
+	return ceilingAggregates(ctx, pool, surveyID, "")
+}
+
+// ceilingMemberResults is what a member's read over the peer group needs, by
+// hand: the member's own answers, the audit's decisions for the group, and the
+// aggregates over the group as published.
+func ceilingMemberResults(ctx context.Context, pool *pgxpool.Pool, surveyID, member string) error {
+	if err := drain(pool.Query(ctx, `SELECT a.question_key, a.num_value, a.bool_value, a.text_value
+		FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.survey_id = $1 AND r.member_code = $2`, surveyID, member)); err != nil {
+		return err
+	}
+	if err := drain(pool.Query(ctx, `SELECT question_key, code FROM disclosure_cells WHERE survey_id = $1 AND group_key = '`+benchGroup+`'`, surveyID)); err != nil {
+		return err
+	}
+	return ceilingAggregates(ctx, pool, surveyID, ` AND r.member_code IN (SELECT member_code FROM published_peer_groups WHERE survey_id = $1 AND group_key = '`+benchGroup+`')`)
+}
+
+// ceilingAggregates is the results' aggregates in hand-written SQL, over the
+// respondents that the condition on r (responses) keeps.
+func ceilingAggregates(ctx context.Context, pool *pgxpool.Pool, surveyID, scope string) error {
 	type span struct {
 		key    string
 		lo, hi float64
@@ -194,7 +214,7 @@ func ceilingResults(ctx context.Context, pool *pgxpool.Pool, surveyID string) er
 	if err := drain(pool.Query(ctx, `SELECT a.question_key, COUNT(*),
 			SUM(CASE WHEN a.bool_value THEN 1 ELSE 0 END), SUM(CASE WHEN NOT a.bool_value THEN 1 ELSE 0 END)
 		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE a.survey_id = $1 AND r.status = 'submitted' GROUP BY a.question_key`, surveyID)); err != nil {
+		WHERE a.survey_id = $1 AND r.status = 'submitted'`+scope+` GROUP BY a.question_key`, surveyID)); err != nil {
 		return err
 	}
 	rows, err := pool.Query(ctx, `SELECT a.question_key, AVG(a.num_value), MIN(a.num_value), MAX(a.num_value),
@@ -202,7 +222,7 @@ func ceilingResults(ctx context.Context, pool *pgxpool.Pool, surveyID string) er
 			percentile_cont(0.5) WITHIN GROUP (ORDER BY a.num_value),
 			percentile_cont(0.75) WITHIN GROUP (ORDER BY a.num_value)
 		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE a.survey_id = $1 AND r.status = 'submitted' AND a.question_key IN (`+numericList()+`) AND a.num_value IS NOT NULL
+		WHERE a.survey_id = $1 AND r.status = 'submitted'`+scope+` AND a.question_key IN (`+numericList()+`) AND a.num_value IS NOT NULL
 		GROUP BY a.question_key`, surveyID)
 	if err != nil {
 		return err
@@ -223,7 +243,7 @@ func ceilingResults(ctx context.Context, pool *pgxpool.Pool, surveyID string) er
 	}
 	if err := drain(pool.Query(ctx, `SELECT o.question_key, o.option_key, COUNT(*)
 		FROM answer_options o JOIN responses r ON r.id = o.response_id
-		WHERE o.survey_id = $1 AND r.status = 'submitted' GROUP BY o.question_key, o.option_key`, surveyID)); err != nil {
+		WHERE o.survey_id = $1 AND r.status = 'submitted'`+scope+` GROUP BY o.question_key, o.option_key`, surveyID)); err != nil {
 		return err
 	}
 	var cases []string
@@ -235,7 +255,7 @@ func ceilingResults(ctx context.Context, pool *pgxpool.Pool, surveyID string) er
 	}
 	return drain(pool.Query(ctx, `SELECT a.question_key, FLOOR(CASE a.question_key `+strings.Join(cases, " ")+` END)::int AS bin, COUNT(*)
 		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE a.survey_id = $1 AND r.status = 'submitted' AND a.num_value IS NOT NULL AND a.question_key IN (`+numericList()+`)
+		WHERE a.survey_id = $1 AND r.status = 'submitted'`+scope+` AND a.num_value IS NOT NULL AND a.question_key IN (`+numericList()+`)
 		GROUP BY a.question_key, bin`, surveyID))
 }
 

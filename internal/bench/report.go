@@ -50,6 +50,13 @@ func render(r report) string {
 		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %.2f | %s |\n", s.Responses, ms(s.Results.P50), ms(s.Results.P95),
 			ms(s.Ceiling.P50), ms(s.Ceiling.P95), ratio(s.Results.P50, s.Ceiling.P50), growth)
 	}
+	fmt.Fprintf(&b, "\n## A member's results over a peer group (f) against hand-written SQL (g), and the disclosure audit\n\n")
+	fmt.Fprintf(&b, "`GET /v1/surveys/{id}/results?peer_group=…` as a member in the group, after publication: the aggregates over the group as published, coarsened for members, with the decisions the disclosure audit (decision 0010) took at publication. The ceiling reads the member's answers, the decisions and the same aggregates in SQL. The audit itself runs once, when the survey is published: its cost is the publication's time less a plain close.\n\n")
+	fmt.Fprintf(&b, "| responses | group | f: member p50 | f: p95 | g: SQL p50 | g: p95 | f/g (p50) | publish (with the audit) | close |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, s := range r.Sizes {
+		fmt.Fprintf(&b, "| %d | %d | %s | %s | %s | %s | %.2f | %s | %s |\n", s.Responses, s.GroupSize, ms(s.Member.P50), ms(s.Member.P95),
+			ms(s.MemberCeiling.P50), ms(s.MemberCeiling.P95), ratio(s.Member.P50, s.MemberCeiling.P50), ms(s.Publish), ms(s.Close))
+	}
 	fmt.Fprintf(&b, "\n## Saves (c) against raw pgx batches (d)\n\n")
 	fmt.Fprintf(&b, "%d complete responses (a PATCH of 60 answers, then submit) from %d concurrent clients, into the database of %d responses; the ceiling writes the same rows (response, answers, options, one history event per answer and the submit) in one transaction of pgx batches per response, from as many goroutines.\n\n", r.Saves, r.Clients, r.WriteResponses)
 	fmt.Fprintf(&b, "| c: saves/s through the API | d: saves/s raw | c/d |\n|---:|---:|---:|\n| %.0f | %.0f | %.2f |\n\n", r.SavesPerSecond, r.CeilingSavesPerSec, r.SavesPerSecond/r.CeilingSavesPerSec)
@@ -71,6 +78,8 @@ func render(r report) string {
 	if s, ok := at(r.Sizes, 10000); ok {
 		v := ratio(s.Results.P50, s.Ceiling.P50)
 		fmt.Fprintf(&b, "| a/b ≤ %.1f at 10,000 responses | %.2f | %s |\n", targetResultsRatio, v, verdict(v <= targetResultsRatio))
+		m := ratio(s.Member.P50, s.MemberCeiling.P50)
+		fmt.Fprintf(&b, "| f/g ≤ %.1f at 10,000 responses | %.2f | %s |\n", targetResultsRatio, m, verdict(m <= targetResultsRatio))
 	}
 	v := r.SavesPerSecond / r.CeilingSavesPerSec
 	fmt.Fprintf(&b, "| c/d ≥ %.1f | %.2f | %s |\n", targetSavesRatio, v, verdict(v >= targetSavesRatio))

@@ -35,6 +35,12 @@ type sizeResult struct {
 	Responses            int
 	Results, Ceiling     latency
 	ResultsRSSAfterBytes int64
+	// A member's read of the published survey over a peer group, against the
+	// same aggregates and the audit's decisions in SQL; and the publication,
+	// whose disclosure audit is the difference from a plain close.
+	Member, MemberCeiling latency
+	GroupSize             int
+	Publish, Close        time.Duration
 }
 
 type latency struct{ P50, P95 time.Duration }
@@ -220,7 +226,6 @@ func runSize(ctx context.Context, cfg config, admin *pgxpool.Pool, pgURL, bin st
 		return err
 	}
 	res.ResultsRSSAfterBytes = rss
-	rep.Sizes = append(rep.Sizes, res)
 	for _, format := range []string{"csv", "xlsx"} {
 		ex, err := measureExport(ctx, bin, dbURL, token, surveyID, format, n)
 		if err != nil {
@@ -230,6 +235,64 @@ func runSize(ctx context.Context, cfg config, admin *pgxpool.Pool, pgURL, bin st
 	}
 
 	if writes {
+		if err := measureWrites(ctx, cfg, c, pool, surveyID, n, rep); err != nil {
+			return err
+		}
+	}
+	if err := measureMember(ctx, cfg, c, pool, bin, dbURL, surveyID, n, &res); err != nil {
+		return err
+	}
+	rep.Sizes = append(rep.Sizes, res)
+	if rss, err = srv.peakRSS(); err != nil {
+		return err
+	}
+	rep.PeakRSSBytes = max(rep.PeakRSSBytes, rss)
+	return nil
+}
+
+// benchGroup is the peer group a member reads results over: the first half of
+// the respondents, at most the 1,000 members a group may have.
+const benchGroup = "bench-half"
+
+// measureMember publishes the survey with a peer group, timing the publication
+// (which runs the disclosure audit) against the close before it, and measures a
+// member's results over the group against its ceiling.
+func measureMember(ctx context.Context, cfg config, c *client, pool *pgxpool.Pool, bin, dbURL, surveyID string, n int, res *sizeResult) error {
+	res.GroupSize = min(n/2, 1000)
+	members := make([]string, res.GroupSize)
+	for i := range members {
+		members[i] = memberCode(i)
+	}
+	if _, err := c.do(ctx, "POST", "/v1/peer-groups", map[string]any{"key": benchGroup, "name": "Half", "members": members}, 201); err != nil {
+		return err
+	}
+	start := time.Now()
+	if _, err := c.do(ctx, "POST", "/v1/surveys/"+surveyID+"/close", nil, 200); err != nil {
+		return err
+	}
+	res.Close = time.Since(start)
+	start = time.Now()
+	if _, err := c.do(ctx, "POST", "/v1/surveys/"+surveyID+"/publish", nil, 200); err != nil {
+		return err
+	}
+	res.Publish = time.Since(start)
+	token, err := memberToken(ctx, bin, dbURL, memberCode(0))
+	if err != nil {
+		return err
+	}
+	m := &client{base: c.base, token: token, http: c.http}
+	path := "/v1/surveys/" + surveyID + "/results?peer_group=" + benchGroup
+	if res.Member, err = measure(cfg.Requests, func() error { _, err := m.do(ctx, "GET", path, nil, 200); return err }); err != nil {
+		return err
+	}
+	res.MemberCeiling, err = measure(cfg.Requests, func() error { return ceilingMemberResults(ctx, pool, surveyID, memberCode(0)) })
+	return err
+}
+
+// measureWrites measures complete saves through the API against raw pgx.
+func measureWrites(ctx context.Context, cfg config, c *client, pool *pgxpool.Pool, surveyID string, n int, rep *report) error {
+	var err error
+	{
 		rep.WriteResponses = n
 		members := func(from int) []string {
 			out := make([]string, cfg.Saves)
@@ -245,10 +308,6 @@ func runSize(ctx context.Context, cfg config, admin *pgxpool.Pool, pgURL, bin st
 			return err
 		}
 	}
-	if rss, err = srv.peakRSS(); err != nil {
-		return err
-	}
-	rep.PeakRSSBytes = max(rep.PeakRSSBytes, rss)
 	return nil
 }
 
@@ -256,6 +315,20 @@ func runSize(ctx context.Context, cfg config, admin *pgxpool.Pool, pgURL, bin st
 // installation's administrator would.
 func adminToken(ctx context.Context, bin, dbURL string) (string, error) {
 	cmd := exec.CommandContext(ctx, bin, "token", "create", "--email", "bench@example.org", "--role", "secretariat")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "SURVEY_LOG_LEVEL=warn")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	b, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("token create: %v\n%s", err, stderr.String())
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// memberToken mints a token for a viewer of the member, as the secretariat
+// would for a registry's staff.
+func memberToken(ctx context.Context, bin, dbURL, member string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, "token", "create", "--email", member+"@example.org", "--role", "viewer", "--member", member)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "SURVEY_LOG_LEVEL=warn")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

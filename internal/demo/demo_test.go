@@ -3,9 +3,13 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/tldcouncil/surveyd/api"
 	"github.com/tldcouncil/surveyd/internal/dbtest"
 	"github.com/tldcouncil/surveyd/internal/demo"
 	"github.com/tldcouncil/surveyd/internal/store"
@@ -89,4 +93,81 @@ func TestLoadOnceIntoAnEmptyDatabase(t *testing.T) {
 			t.Fatalf("second load: %v, %v, printed %q", loaded, err, out.String())
 		}
 	})
+}
+
+// TestDemoShowsTheWholeMembership reads the published DNSSEC edition and the
+// monthly trends as a member: the disclosure audit (decision 0010) must leave
+// the whole membership's figures visible.
+func TestDemoShowsTheWholeMembership(t *testing.T) {
+	ctx := context.Background()
+	st := dbtest.SQLite(t).Open(t, store.Options{})
+	if _, err := demo.Load(ctx, st, io.Discard, "http://127.0.0.1:8080"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.CreateUser(ctx, survey.User{Email: "reader@dk.example", Role: survey.RoleViewer, Member: "dk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, token, err := st.CreateToken(ctx, u.ID, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := api.New(api.Config{Store: st})
+	get := func(path string, out any) {
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", path, rec.Code, rec.Body.Bytes())
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	surveys, _, err := st.Surveys(ctx, store.SurveyFilter{Series: "dnssec-annual", Status: survey.StatusPublished}, store.Page{Limit: 1})
+	if err != nil || len(surveys) != 1 {
+		t.Fatalf("published DNSSEC edition: %v, %v", surveys, err)
+	}
+	var doc struct {
+		Questions []struct {
+			Key  string  `json:"key"`
+			Type string  `json:"type"`
+			Code *string `json:"code"`
+		} `json:"questions"`
+	}
+	get("/v1/surveys/"+surveys[0].ID+"/results", &doc)
+	shown, aggregated := 0, 0
+	for _, q := range doc.Questions {
+		if q.Type == "text" || q.Type == "date" {
+			continue
+		}
+		aggregated++
+		if q.Code == nil {
+			shown++
+		} else {
+			t.Logf("over all members, %s is suppressed: %s", q.Key, *q.Code)
+		}
+	}
+	if shown*4 < aggregated*3 {
+		t.Errorf("only %d of %d questions are shown over all members", shown, aggregated)
+	}
+	t.Logf("over all members, %d of %d questions are shown", shown, aggregated)
+	var trend struct {
+		Points []struct {
+			Period string  `json:"period"`
+			Code   *string `json:"code"`
+		} `json:"points"`
+	}
+	get("/v1/series/monthly-stats/trends?question=domains_under_management", &trend)
+	hidden := 0
+	for _, p := range trend.Points {
+		if p.Code != nil {
+			hidden++
+			t.Logf("the total of %s is suppressed: %s", p.Period, *p.Code)
+		}
+	}
+	if hidden*2 > len(trend.Points) {
+		t.Errorf("%d of %d months of the total are suppressed", hidden, len(trend.Points))
+	}
 }

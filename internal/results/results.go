@@ -6,11 +6,11 @@
 package results
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
 
+	"github.com/tldcouncil/surveyd/internal/disclosure"
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
 
@@ -38,9 +38,10 @@ type Input struct {
 	Only      string // a question key to narrow to; "" for all
 
 	Respondents int                      // submitted responses in the scope
-	Stats       map[string]*survey.Stats // per question, over the scope
-	Overall     map[string]int           // respondents per question without the peer group filter
-	Overlaps    map[string][]survey.Overlap
+	Stats       map[string]*survey.Stats // per question, over the scope (coarse bins for members)
+	// Cells are the disclosure audit's decisions for the edition (decision
+	// 0010); nil for the secretariat, which sees everything.
+	Cells map[Cell]disclosure.Code
 
 	Own        map[string]survey.Value // the viewer's member's answers; nil for the secretariat
 	OwnInScope bool                    // the viewer's response is among the respondents of the scope
@@ -67,7 +68,8 @@ type Question struct {
 	Prompt     string
 	Section    string
 	N          int
-	Suppressed string // why the aggregate is not shown; "" when it is
+	Code       disclosure.Code // why the aggregate is not shown, for machines; "" when it is
+	Suppressed string          // why the aggregate is not shown, for people; "" when it is
 	Options    []OptionCount
 	Numeric    *Numeric
 	Own        *Own
@@ -92,7 +94,7 @@ type Numeric struct {
 // Own is the viewer's member's answer and where it stands among the respondents.
 type Own struct {
 	Answer         survey.Value
-	PercentileRank *float64       // numbers: share of respondents below, counting ties half, in percent
+	PercentileRank *float64       // numbers: share of respondents below, counting ties half, 0 to 1 (for members, by bars)
 	SameChoice     map[string]int // choices: how many other respondents chose each option the member chose
 }
 
@@ -142,8 +144,20 @@ func (in Input) question(q survey.Question, section string) Question {
 		st = &survey.Stats{Question: q.Key, Counts: map[string]int{}}
 	}
 	r := Question{Key: q.Key, Type: q.Type, Prompt: q.Prompt, Section: section, N: st.N}
-	if !in.Viewer.IsSecretariat() {
-		r.Suppressed = Disclosure(in.Survey.Policy.MinRespondents, st.N, in.PeerGroup, in.Overall[q.Key], in.Overlaps[q.Key])
+	member := !in.Viewer.IsSecretariat()
+	if member {
+		if _, aggregated := Kind(in.Survey, q); aggregated {
+			code, ok := in.Cells[Cell{Group: in.PeerGroup, Question: q.Key}]
+			if !ok {
+				code = disclosure.WouldDisclose // not audited: never shown by default
+			}
+			r.Code = code
+		} else if st.N < in.Survey.Policy.MinRespondents {
+			r.Code = disclosure.BelowThreshold // nothing is aggregated, but even n says little below k
+		}
+		if r.Code != disclosure.Shown {
+			r.Suppressed = Reason(r.Code, in.Survey.Policy.MinRespondents)
+		}
 	}
 	if own, ok := in.Own[q.Key]; ok && in.Own != nil {
 		r.Own = &Own{Answer: own}
@@ -165,52 +179,72 @@ func (in Input) question(q survey.Question, section string) Question {
 	case st.Numeric != nil && st.N > 0:
 		n := st.Numeric
 		r.Numeric = &Numeric{Mean: round(n.Mean), Q1: round(n.Q1), Median: round(n.Median), Q3: round(n.Q3), Histogram: roundBins(n.Histogram)}
+		if member {
+			r.Numeric = coarse(in.Survey, q, n, in.Survey.Policy.MinRespondents)
+		}
+		if q.Type == survey.Percentage {
+			r.Numeric = perOne(r.Numeric)
+		}
 	}
 	if r.Own != nil {
-		in.standing(q, st, r.Own)
+		in.standing(q, st, r.Own, r.Numeric)
 	}
 	return r
 }
 
-// Disclosure says why an aggregate over n respondents may not be shown to a
-// member, or "" when it may. k is the survey's minimum. For a peer group, the
-// respondents outside it (overall − n) must also number 0 or at least k, and so
-// must the respondents that tell it apart from every other peer group that passes
-// those two tests itself (either side of the difference): otherwise two allowed
-// aggregates would differ by fewer than k members, and subtracting one from the
-// other would reveal them. Both groups of such a pair are suppressed, since the
-// rule is symmetric.
-func Disclosure(k, n int, group string, overall int, overlaps []survey.Overlap) string {
-	if !countable(k, n, group, overall) {
-		if n < k {
-			return fmt.Sprintf("fewer than %d respondents answered", k)
-		}
-		return fmt.Sprintf("fewer than %d respondents outside the peer group answered, so the group's result would reveal theirs", k)
+// perOne puts the figures of a percentage question on the scale of every
+// share and rank in results, 0 to 1; the answers themselves stay 0 to 100.
+func perOne(n *Numeric) *Numeric {
+	out := &Numeric{Mean: round(n.Mean / 100), Q1: round(n.Q1 / 100), Median: round(n.Median / 100), Q3: round(n.Q3 / 100)}
+	for _, b := range n.Histogram {
+		out.Histogram = append(out.Histogram, survey.Bin{From: round(b.From / 100), To: round(b.To / 100), Count: b.Count})
 	}
-	if group == "" {
-		return ""
-	}
-	for _, o := range overlaps {
-		if o.Group == group || !countable(k, o.N, o.Group, overall) {
-			continue // a group that is never shown cannot be subtracted
-		}
-		onlyHere, onlyThere := n-o.InBoth, o.N-o.InBoth
-		if (onlyHere > 0 && onlyHere < k) || (onlyThere > 0 && onlyThere < k) {
-			return fmt.Sprintf("it differs from the result of peer group %s by fewer than %d respondents", o.Group, k)
-		}
-	}
-	return ""
+	return out
 }
 
-// countable reports whether an aggregate over n respondents, in a peer group or
-// not, passes the first two tests: n reaches k, and so does the rest (or it is
-// empty).
-func countable(k, n int, group string, overall int) bool {
-	if n < k {
-		return false
+// coarse is what members see of numbers (decision 0010): the bars merged with
+// their neighbours until every bar that is not empty holds at least k answers
+// and, for amounts, is at least a fifth as wide as its lower edge, so that being
+// in a bar pins no answer to within a tenth; the quartiles are the middles of
+// the bars that hold them, never an answer; the mean is the audited total over n.
+func coarse(sv survey.Survey, q survey.Question, n *survey.NumericStats, k int) *Numeric {
+	var bars []survey.Bin
+	amount := sv.IsMagnitude(q)
+	wide := func(b survey.Bin) bool { return !amount || b.To-b.From >= 2*disclosure.DefaultP*math.Abs(b.From) }
+	for _, b := range n.Histogram {
+		if len(bars) > 0 {
+			last := &bars[len(bars)-1]
+			if (last.Count > 0 && last.Count < k) || !wide(*last) && last.Count > 0 {
+				last.To, last.Count = b.To, last.Count+b.Count
+				continue
+			}
+		}
+		bars = append(bars, b)
 	}
-	rest := overall - n
-	return group == "" || rest == 0 || rest >= k
+	// A last bar still too small joins the one before it.
+	for len(bars) > 1 {
+		last := bars[len(bars)-1]
+		if last.Count == 0 || (last.Count >= k && wide(last)) {
+			break
+		}
+		bars = bars[:len(bars)-1]
+		bars[len(bars)-1].To, bars[len(bars)-1].Count = last.To, bars[len(bars)-1].Count+last.Count
+	}
+	total := 0
+	for _, b := range bars {
+		total += b.Count
+	}
+	quantile := func(p float64) float64 {
+		rank, seen := p*float64(total-1), 0
+		for _, b := range bars {
+			seen += b.Count
+			if float64(seen) > rank {
+				return round((b.From + b.To) / 2)
+			}
+		}
+		return round((bars[len(bars)-1].From + bars[len(bars)-1].To) / 2)
+	}
+	return &Numeric{Mean: round(n.Mean), Q1: quantile(0.25), Median: quantile(0.5), Q3: quantile(0.75), Histogram: roundBins(bars)}
 }
 
 // counts lists the options in the question's order with their counts and shares
@@ -246,14 +280,38 @@ func counts(q survey.Question, st *survey.Stats) []OptionCount {
 }
 
 // standing fills in where the viewer's answer stands among the respondents.
-func (in Input) standing(q survey.Question, st *survey.Stats, own *Own) {
+func (in Input) standing(q survey.Question, st *survey.Stats, own *Own, shown *Numeric) {
 	self := 0
 	if in.OwnInScope {
 		self = 1 // the member's own answer is among those counted
 	}
-	if rank, ok := in.Ranks[q.Key]; ok && rank.N > 0 {
-		p := round(100 * (float64(rank.Below) + 0.5*float64(rank.Equal)) / float64(rank.N))
-		own.PercentileRank = &p
+	if in.Viewer.IsSecretariat() {
+		if rank, ok := in.Ranks[q.Key]; ok && rank.N > 0 {
+			p := round((float64(rank.Below) + 0.5*float64(rank.Equal)) / float64(rank.N))
+			own.PercentileRank = &p
+		}
+	} else if shown != nil && own.Answer.Number != nil {
+		// A member's rank is read off the bars it sees: those below its own bar,
+		// and half of its own, so that it learns no more than the bars say.
+		below, total := 0.0, 0
+		for _, b := range shown.Histogram {
+			total += b.Count
+		}
+		v := *own.Answer.Number
+		for i, b := range shown.Histogram {
+			if v >= b.To && i < len(shown.Histogram)-1 {
+				below += float64(b.Count)
+				continue
+			}
+			if v >= b.From {
+				below += 0.5 * float64(b.Count)
+			}
+			break
+		}
+		if total > 0 {
+			p := round(below / float64(total))
+			own.PercentileRank = &p
+		}
 	}
 	var chosen []string
 	switch {

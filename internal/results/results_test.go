@@ -1,38 +1,52 @@
 package results
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/tldcouncil/surveyd/internal/disclosure"
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
 
-func TestDisclosure(t *testing.T) {
+// TestCoarse checks the bars members see: merged until each bar that is not
+// empty holds k answers, amounts' bars at least a fifth as wide as their lower
+// edge, and quartiles the middles of bars.
+func TestCoarse(t *testing.T) {
+	bins := func(counts ...int) []survey.Bin {
+		out := make([]survey.Bin, len(counts))
+		for i, c := range counts {
+			out[i] = survey.Bin{From: float64(10 * i), To: float64(10 * (i + 1)), Count: c}
+		}
+		return out
+	}
+	plain := survey.Survey{}
+	amounts := survey.Survey{Period: "2026-10"}
+	q := survey.Question{Key: "n", Type: survey.Number}
 	for _, tc := range []struct {
-		name     string
-		n        int
-		group    string
-		overall  int
-		overlaps []survey.Overlap
-		want     string // part of the reason; "" when shown
+		name   string
+		sv     survey.Survey
+		counts []int
+		want   string
 	}{
-		{"enough respondents", 5, "", 5, nil, ""},
-		{"too few", 4, "", 4, nil, "fewer than 5 respondents answered"},
-		{"group and rest both large", 6, "g", 12, nil, ""},
-		{"the group is everyone", 6, "g", 6, nil, ""},
-		{"the rest is too small", 8, "g", 12, nil, "outside the peer group"},
-		{"the group is too small", 4, "g", 12, nil, "fewer than 5 respondents answered"},
-		{"another group one member larger", 6, "g", 20, []survey.Overlap{{Group: "h", N: 7, InBoth: 6}}, "peer group h"},
-		{"another group one member smaller", 6, "g", 20, []survey.Overlap{{Group: "h", N: 5, InBoth: 5}}, "peer group h"},
-		{"another group far apart", 6, "g", 20, []survey.Overlap{{Group: "h", N: 11, InBoth: 6}}, ""},
-		{"another group the same", 6, "g", 20, []survey.Overlap{{Group: "h", N: 6, InBoth: 6}}, ""},
-		{"a small group cannot be shown, so it does not count", 6, "g", 20, []survey.Overlap{{Group: "h", N: 4, InBoth: 3}}, ""},
-		{"nor one whose rest is too small", 6, "g", 12, []survey.Overlap{{Group: "h", N: 8, InBoth: 6}}, ""},
-		{"the group itself is skipped", 6, "g", 20, []survey.Overlap{{Group: "g", N: 6, InBoth: 6}}, ""},
+		{"bars of k stay", plain, []int{3, 3, 0, 3}, "[{0 10 3} {10 20 3} {20 30 0} {30 40 3}]"},
+		{"a bar of one joins the next", plain, []int{1, 2, 3, 0}, "[{0 20 3} {20 30 3} {30 40 0}]"},
+		{"a last bar of one joins the one before", plain, []int{3, 0, 0, 1}, "[{0 40 4}]"},
+		{"amounts: bars narrower than a fifth of their edge merge", amounts, []int{3, 3, 3, 3, 3, 3, 3, 3},
+			"[{0 10 3} {10 20 3} {20 30 3} {30 40 3} {40 50 3} {50 60 3} {60 80 6}]"},
 	} {
-		got := Disclosure(5, tc.n, tc.group, tc.overall, tc.overlaps)
-		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
-			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		got := coarse(tc.sv, q, &survey.NumericStats{Histogram: bins(tc.counts...)}, 3)
+		if s := fmt.Sprint(got.Histogram); s != tc.want {
+			t.Errorf("%s: bars %s, want %s", tc.name, s, tc.want)
+		}
+		for _, v := range []float64{got.Q1, got.Median, got.Q3} {
+			middle := false
+			for _, b := range got.Histogram {
+				middle = middle || v == (b.From+b.To)/2
+			}
+			if !middle {
+				t.Errorf("%s: quartile %v is not the middle of a bar", tc.name, v)
+			}
 		}
 	}
 }
@@ -62,5 +76,27 @@ func TestCheckAccess(t *testing.T) {
 		if tc.want == "" && err != nil || tc.want != "" && (survey.ErrorCode(err) != survey.Forbidden || !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestAuditKeepsTheWhole: when the whole and a group differ by one member, the
+// group gives way, and the whole membership's figure stays.
+func TestAuditKeepsTheWhole(t *testing.T) {
+	size := survey.Question{Key: "size", Type: survey.Number}
+	sv := survey.Survey{ID: "s1", Policy: survey.ResultsPolicy{MinRespondents: 3},
+		Sections: []survey.Section{{Key: "all", Questions: []survey.Question{size}}}}
+	answers := map[string]map[string]survey.Value{}
+	var members []string
+	for i := range 7 {
+		m := fmt.Sprintf("m%d", i)
+		v := float64(10 + i)
+		answers[m] = map[string]survey.Value{"size": {Number: &v}}
+		members = append(members, m)
+	}
+	ed := Edition{Survey: sv, Answers: answers, Groups: map[string][]string{"almost": members[:6], "half": members[:3]}}
+	got := Audit([]Edition{ed}, 0)
+	want := map[Cell]disclosure.Code{{"", "size"}: disclosure.Shown, {"almost", "size"}: disclosure.WouldDisclose, {"half", "size"}: disclosure.Shown}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Audit = %v, want %v", got, want)
 	}
 }

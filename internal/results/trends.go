@@ -1,6 +1,9 @@
 package results
 
-import "github.com/tldcouncil/surveyd/internal/survey"
+import (
+	"github.com/tldcouncil/surveyd/internal/disclosure"
+	"github.com/tldcouncil/surveyd/internal/survey"
+)
 
 // TrendRow is one period of a series trend as a caller may see it.
 type TrendRow struct {
@@ -8,7 +11,8 @@ type TrendRow struct {
 	SurveyID   string
 	N          *int
 	Total      *float64
-	Median     *float64
+	Median     *float64 // the secretariat's only: for members an order statistic of a period is not shown
+	Code       disclosure.Code
 	Suppressed string
 	TotalMoM   *float64 // growth of the total over the previous month (monthly series)
 	TotalYoY   *float64 // growth over the same period a year before
@@ -18,12 +22,12 @@ type TrendRow struct {
 	ValueYoY   *float64
 }
 
-// Trend applies the confidentiality rules period by period, and computes shares
-// and growth. points cover from a year before the first period to show, so that
+// Trend applies the disclosure audit's decisions period by period (codes, by
+// edition, for the question over the scope), and computes shares and growth. points cover from a year before the first period to show, so that
 // every shown period has its comparisons; rows start at from. memberInScope says
 // whether the member asked for is among the respondents counted (not so when it
 // is outside the peer group), without which it has no share of the total.
-func Trend(viewer survey.User, group string, points []survey.TrendPoint, from string, memberInScope bool) []TrendRow {
+func Trend(viewer survey.User, points []survey.TrendPoint, from string, memberInScope bool, codes map[string]disclosure.Code) []TrendRow {
 	byPeriod := map[string]TrendRow{}
 	var rows []TrendRow
 	for _, p := range points {
@@ -31,9 +35,16 @@ func Trend(viewer survey.User, group string, points []survey.TrendPoint, from st
 		switch {
 		case viewer.IsSecretariat():
 		case p.RespondentsOnly && !p.MemberSubmitted:
-			r.Suppressed = "this period's results are for the members that submitted, and yours did not"
+			r.Code = NotSubmitted
 		default:
-			r.Suppressed = Disclosure(p.MinRespondents, p.N, group, p.Overall, p.Overlaps)
+			code, ok := codes[p.SurveyID]
+			if !ok {
+				code = disclosure.WouldDisclose // not audited: never shown by default
+			}
+			r.Code = code
+		}
+		if r.Code != disclosure.Shown {
+			r.Suppressed = Reason(r.Code, p.MinRespondents)
 		}
 		if r.Suppressed == "" {
 			n := p.N
@@ -41,7 +52,10 @@ func Trend(viewer survey.User, group string, points []survey.TrendPoint, from st
 		}
 		if r.Suppressed == "" && p.N > 0 { // a period nobody has submitted yet has no total
 			total, median := round(p.Total), round(p.Median)
-			r.Total, r.Median = &total, &median
+			r.Total = &total
+			if viewer.IsSecretariat() {
+				r.Median = &median
+			}
 			if p.Value != nil && p.Total != 0 && memberInScope {
 				share := round(*p.Value / p.Total)
 				r.Share = &share

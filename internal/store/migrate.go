@@ -271,6 +271,22 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id)`,
 	}},
+	// What members may read of each published edition, decided once by the
+	// disclosure audit (decision 0010) and kept: one row per question and scope
+	// ('' for all respondents, else a published peer group), code '' when shown.
+	{10, "disclosure", []string{
+		`CREATE TABLE disclosure_audits (
+			survey_id TEXT PRIMARY KEY REFERENCES surveys (id) ON DELETE CASCADE,
+			audited_at TIMESTAMP NOT NULL
+		)`,
+		`CREATE TABLE disclosure_cells (
+			survey_id TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+			group_key TEXT NOT NULL,
+			question_key TEXT NOT NULL,
+			code TEXT NOT NULL,
+			PRIMARY KEY (survey_id, group_key, question_key)
+		)`,
+	}},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises migrations of

@@ -22,15 +22,27 @@ type Scope struct {
 	// Published takes the peer group as it was when the survey was published,
 	// as members' results must (decision 0008); else the group as it is now.
 	Published bool
+	// Coarse bins numbers as members see them (decision 0010): edges that do not
+	// pin the smallest or largest answer, from zero for amounts, over the
+	// question's bounds when it has both, and on whole numbers for integers.
+	Coarse bool
 }
 
-// groupMembers is the subquery of a peer group's members, as of now or as of
-// publication of the survey whose id is bound to surveyParam.
-func groupMembers(published bool, surveyParam string) string {
-	if published {
-		return "SELECT member_code FROM published_peer_groups WHERE survey_id = " + surveyParam + " AND group_key = ?"
+// members is the subquery of the scope's peer group members, with the survey
+// bound as a value rather than correlated to the outer query: a correlated
+// subquery made PostgreSQL scan the published groups once per answer.
+func (sc Scope) members() string {
+	if sc.Published {
+		return "SELECT member_code FROM published_peer_groups WHERE survey_id = ? AND group_key = ?"
 	}
 	return "SELECT member_code FROM peer_group_members WHERE group_key = ?"
+}
+
+func (sc Scope) memberArgs() []any {
+	if sc.Published {
+		return []any{sc.SurveyID, sc.PeerGroup}
+	}
+	return []any{sc.PeerGroup}
 }
 
 // where returns the conditions and arguments that restrict answers (alias a, or
@@ -39,8 +51,8 @@ func (sc Scope) where(table string) (string, []any) {
 	cond := table + ".survey_id = ? AND r.status = ?"
 	args := []any{sc.SurveyID, string(survey.ResponseSubmitted)}
 	if sc.PeerGroup != "" {
-		cond += " AND r.member_code IN (" + groupMembers(sc.Published, table+".survey_id") + ")"
-		args = append(args, sc.PeerGroup)
+		cond += " AND r.member_code IN (" + sc.members() + ")"
+		args = append(args, sc.memberArgs()...)
 	}
 	return cond, args
 }
@@ -70,7 +82,7 @@ func (s *Store) Stats(ctx context.Context, sv survey.Survey, sc Scope) (map[stri
 			return nil, wrap(err, "quartiles")
 		}
 	}
-	if err := s.histograms(db, sc, out); err != nil {
+	if err := s.histograms(db, sc, sv, out); err != nil {
 		return nil, wrap(err, "histograms")
 	}
 	return out, nil
@@ -238,22 +250,31 @@ func (s *Store) streamQuartiles(db *gorm.DB, sc Scope, out map[string]*survey.St
 // histograms counts the numbers of each numeric question in bins between rounded
 // edges around the smallest and largest answer, so that the edges do not reveal
 // either exactly.
-func (s *Store) histograms(db *gorm.DB, sc Scope, out map[string]*survey.Stats) error {
+func (s *Store) histograms(db *gorm.DB, sc Scope, sv survey.Survey, out map[string]*survey.Stats) error {
 	// Each question's position in its own bins, as one CASE over the question
 	// keys: a join with a derived table of edges made PostgreSQL's plan three
 	// times slower at 100,000 responses.
 	var cases strings.Builder
 	var keys []string
 	var binArgs []any
-	edges := map[string][2]float64{}
+	type edge struct {
+		lo, hi float64
+		bins   int
+	}
+	edges := map[string]edge{}
 	for key, st := range out {
 		if st.Numeric == nil || st.N == 0 {
 			continue
 		}
-		lo, hi := niceRange(st.Numeric.Min, st.Numeric.Max)
-		edges[key] = [2]float64{lo, hi}
+		e := edge{bins: histogramBins}
+		e.lo, e.hi = niceRange(st.Numeric.Min, st.Numeric.Max)
+		if sc.Coarse {
+			q, _ := sv.Question(key)
+			e.lo, e.hi, e.bins = memberEdges(sv, q, st.Numeric.Min, st.Numeric.Max)
+		}
+		edges[key] = e
 		cases.WriteString(" WHEN ? THEN (a.num_value - ?) / ?")
-		keys, binArgs = append(keys, key), append(binArgs, key, lo, (hi-lo)/histogramBins)
+		keys, binArgs = append(keys, key), append(binArgs, key, e.lo, (e.hi-e.lo)/float64(e.bins))
 	}
 	if len(keys) == 0 {
 		return nil
@@ -277,18 +298,67 @@ func (s *Store) histograms(db *gorm.DB, sc Scope, out map[string]*survey.Stats) 
 		return err
 	}
 	for key, e := range edges {
-		h := make([]survey.Bin, histogramBins)
-		width := (e[1] - e[0]) / histogramBins
+		h := make([]survey.Bin, e.bins)
+		width := (e.hi - e.lo) / float64(e.bins)
 		for i := range h {
-			h[i] = survey.Bin{From: e[0] + float64(i)*width, To: e[0] + float64(i+1)*width}
+			h[i] = survey.Bin{From: e.lo + float64(i)*width, To: e.lo + float64(i+1)*width}
 		}
 		out[key].Numeric.Histogram = h
 	}
 	for _, b := range bins {
-		i := min(max(b.Bin, 0), histogramBins-1) // the largest value falls on the closing edge
-		out[b.QuestionKey].Numeric.Histogram[i].Count += b.N
+		h := out[b.QuestionKey].Numeric.Histogram
+		i := min(max(b.Bin, 0), len(h)-1) // the largest value falls on the closing edge
+		h[i].Count += b.N
 	}
 	return nil
+}
+
+// memberEdges are the edges of the bars members see. Knowing that an answer lies
+// in a bar, or that the smallest answer lies in the first, must not pin it to
+// within a tenth (decision 0010): amounts (not negative) are binned from zero up
+// to the first of 1, 2, 5, 10, 20, … above the largest, so the top edge says
+// only that the largest is more than about half of it, and results merge bars
+// narrower than a fifth of their lower edge; answers with both bounds set
+// (percentages: 0 and 100) are binned over the bounds in five bars; others in
+// bars of a round width of at least a fifth of their span, on whole numbers for
+// integers.
+func memberEdges(sv survey.Survey, q survey.Question, lo, hi float64) (float64, float64, int) {
+	c := q.Constraints
+	switch {
+	case sv.IsMagnitude(q) && lo >= 0:
+		return 0, roundAbove(hi), histogramBins
+	case q.Type == survey.Percentage && (c.Min == nil || c.Max == nil):
+		return 0, 100, 5
+	case c.Min != nil && c.Max != nil && *c.Max > *c.Min:
+		return *c.Min, *c.Max, 5
+	}
+	span := hi - lo
+	if span <= 0 {
+		span = math.Max(math.Abs(lo), 1)
+	}
+	w := roundAbove(span/5 - math.SmallestNonzeroFloat64)
+	if q.Type == survey.Integer {
+		w = math.Max(w, 1)
+	}
+	from := math.Floor(lo/w) * w
+	bins := int(math.Floor((hi-from)/w)) + 1
+	return from, from + float64(bins)*w, bins
+}
+
+// roundAbove is the smallest of 1, 2 and 5 times a power of ten that is above x
+// (and at least x when x is itself such a number less a hair, as memberEdges
+// asks for a width).
+func roundAbove(x float64) float64 {
+	if x <= 0 {
+		return 1
+	}
+	e := math.Pow(10, math.Floor(math.Log10(x)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*e > x {
+			return m * e
+		}
+	}
+	return 10 * e
 }
 
 // niceRange widens [lo, hi] by a twentieth of the span on each side and rounds
@@ -336,43 +406,13 @@ func (s *Store) Ranks(ctx context.Context, sc Scope, responseID string) (map[str
 	return out, nil
 }
 
-// Overlaps returns per question the respondent counts of every peer group and
-// their overlap with the group filtered on: what the differencing rule needs.
-// The groups are those of the survey's publication when published is set.
-func (s *Store) Overlaps(ctx context.Context, surveyID, group string, published bool) (map[string][]survey.Overlap, error) {
-	groups := "peer_group_members h ON h.member_code = r.member_code"
-	if published {
-		groups = "published_peer_groups h ON h.member_code = r.member_code AND h.survey_id = a.survey_id"
-	}
-	var rows []struct {
-		QuestionKey string
-		GroupKey    string
-		N           int
-		InBoth      int
-	}
-	err := s.db.WithContext(ctx).Raw(`SELECT a.question_key, h.group_key, COUNT(*) AS n,
-			SUM(CASE WHEN r.member_code IN (`+groupMembers(published, "a.survey_id")+`) THEN 1 ELSE 0 END) AS in_both
-		FROM answers a JOIN responses r ON r.id = a.response_id
-		JOIN `+groups+`
-		WHERE a.survey_id = ? AND r.status = ?
-		GROUP BY a.question_key, h.group_key`, group, surveyID, string(survey.ResponseSubmitted)).Scan(&rows).Error
-	if err != nil {
-		return nil, wrap(err, "count peer group overlaps")
-	}
-	out := map[string][]survey.Overlap{}
-	for _, r := range rows {
-		out[r.QuestionKey] = append(out[r.QuestionKey], survey.Overlap{Group: r.GroupKey, N: r.N, InBoth: r.InBoth})
-	}
-	return out, nil
-}
-
 // NamedAnswers returns every submitted answer of the survey by member, for
 // surveys whose results name the members.
 func (s *Store) NamedAnswers(ctx context.Context, sv survey.Survey, sc Scope) (map[string]map[string]survey.Value, error) {
 	var rows []responseRow
 	q := s.db.WithContext(ctx).Where("survey_id = ? AND status = ?", sv.ID, survey.ResponseSubmitted)
 	if sc.PeerGroup != "" {
-		q = q.Where("member_code IN ("+groupMembers(sc.Published, "responses.survey_id")+")", sc.PeerGroup)
+		q = q.Where("member_code IN ("+sc.members()+")", sc.memberArgs()...)
 	}
 	if err := q.Order("member_code").Find(&rows).Error; err != nil {
 		return nil, wrap(err, "read named answers")
@@ -393,32 +433,12 @@ func (s *Store) NamedAnswers(ctx context.Context, sv survey.Survey, sc Scope) (m
 	return out, nil
 }
 
-// AnswerCounts returns how many respondents of the scope answered each question.
-func (s *Store) AnswerCounts(ctx context.Context, sc Scope) (map[string]int, error) {
-	cond, args := sc.where("a")
-	var rows []struct {
-		QuestionKey string
-		N           int
-	}
-	err := s.db.WithContext(ctx).Raw(`SELECT a.question_key, COUNT(*) AS n
-		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE `+cond+` GROUP BY a.question_key`, args...).Scan(&rows).Error
-	if err != nil {
-		return nil, wrap(err, "count answers")
-	}
-	out := make(map[string]int, len(rows))
-	for _, r := range rows {
-		out[r.QuestionKey] = r.N
-	}
-	return out, nil
-}
-
 // Respondents counts the submitted responses in the scope.
 func (s *Store) Respondents(ctx context.Context, sc Scope) (int, error) {
 	var n int64
 	q := s.db.WithContext(ctx).Table("responses AS r").Where("r.survey_id = ? AND r.status = ?", sc.SurveyID, survey.ResponseSubmitted)
 	if sc.PeerGroup != "" {
-		q = q.Where("r.member_code IN ("+groupMembers(sc.Published, "r.survey_id")+")", sc.PeerGroup)
+		q = q.Where("r.member_code IN ("+sc.members()+")", sc.memberArgs()...)
 	}
 	if err := q.Count(&n).Error; err != nil {
 		return 0, wrap(err, "count respondents")

@@ -56,7 +56,13 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 	args := []any{q.Series, q.From, q.To, q.Statuses, q.Question, survey.ResponseSubmitted}
 	scoped, scopedArgs := from, args
 	if q.PeerGroup != "" {
-		scoped += " AND r.member_code IN (" + groupMembers(q.Published, "s.id") + ")"
+		if q.Published {
+			// Each period's group as published, uncorrelated, so that PostgreSQL
+			// hashes it once rather than scanning it per answer.
+			scoped += " AND (s.id, r.member_code) IN (SELECT survey_id, member_code FROM published_peer_groups WHERE group_key = ?)"
+		} else {
+			scoped += " AND r.member_code IN (SELECT member_code FROM peer_group_members WHERE group_key = ?)"
+		}
 		scopedArgs = append(append([]any{}, args...), q.PeerGroup)
 	}
 	median := ""
@@ -108,46 +114,6 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 			if p, ok := byPeriod[period]; ok {
 				p.MemberSubmitted = true
 			}
-		}
-	}
-	if q.PeerGroup == "" {
-		return points, nil
-	}
-	var overall []struct {
-		Period string
-		N      int
-	}
-	if err := db.Raw("SELECT s.period, COUNT(*) AS n "+from+" GROUP BY s.period", args...).Scan(&overall).Error; err != nil {
-		return nil, wrap(err, "count trend respondents")
-	}
-	for _, o := range overall {
-		if p, ok := byPeriod[o.Period]; ok {
-			p.Overall = o.N
-		}
-	}
-	var overlaps []struct {
-		Period   string
-		GroupKey string
-		N        int
-		InBoth   int
-	}
-	groups := "peer_group_members h ON h.member_code = r.member_code"
-	if q.Published {
-		groups = "published_peer_groups h ON h.member_code = r.member_code AND h.survey_id = s.id"
-	}
-	err = db.Raw(`SELECT s.period, h.group_key, COUNT(*) AS n,
-			SUM(CASE WHEN r.member_code IN (`+groupMembers(q.Published, "s.id")+`) THEN 1 ELSE 0 END) AS in_both
-		FROM answers a JOIN responses r ON r.id = a.response_id JOIN surveys s ON s.id = a.survey_id
-		JOIN `+groups+`
-		WHERE s.series_key = ? AND s.period >= ? AND s.period <= ? AND s.status IN ? AND a.question_key = ?
-		AND r.status = ? AND a.num_value IS NOT NULL
-		GROUP BY s.period, h.group_key`, append([]any{q.PeerGroup}, args...)...).Scan(&overlaps).Error
-	if err != nil {
-		return nil, wrap(err, "count trend overlaps")
-	}
-	for _, o := range overlaps {
-		if p, ok := byPeriod[o.Period]; ok {
-			p.Overlaps = append(p.Overlaps, survey.Overlap{Group: o.GroupKey, N: o.N, InBoth: o.InBoth})
 		}
 	}
 	return points, nil

@@ -120,12 +120,16 @@ const DefaultMaxTextLength = 10_000
 // Question is one question of a survey. Its key is stable across the editions of a
 // series, so that results of the same key can be compared.
 type Question struct {
-	Key         string
-	Type        QuestionType
-	Prompt      string
-	Help        string
-	Required    bool
-	Unit        string
+	Key      string
+	Type     QuestionType
+	Prompt   string
+	Help     string
+	Required bool
+	Unit     string
+	// Magnitude says that the answers are amounts, such as counts of domains or
+	// revenue, which one large member can dominate: results apply the p % rule
+	// to them (decision 0010). Integer and number questions only.
+	Magnitude   bool
 	Options     []Option
 	Constraints Constraints
 	Condition   *Condition
@@ -313,6 +317,9 @@ func checkQuestion(p *Problems, path string, q Question, earlier map[string]Ques
 	checkTranslations(p, path+".help_translations", q.HelpTranslations, q.Help, maxText)
 	if q.Unit != "" && !q.Type.IsNumeric() {
 		p.Add(path+".unit", "only numeric questions have a unit")
+	}
+	if q.Magnitude && q.Type != Integer && q.Type != Number {
+		p.Add(path+".magnitude", "only integer and number questions are amounts")
 	}
 	checkOptions(p, path, q)
 	checkConstraints(p, path+".constraints", q)
@@ -538,4 +545,12 @@ func toFloat(v any) (float64, bool) {
 		return float64(n), true
 	}
 	return 0, false
+}
+
+// IsMagnitude reports whether the answers to q in s are amounts to which the p %
+// rule applies (decision 0010): questions marked so, and every number of the
+// editions of a recurring series, whose questions are monthly or yearly
+// statistics.
+func (s Survey) IsMagnitude(q Question) bool {
+	return (q.Type == Integer || q.Type == Number) && (q.Magnitude || s.Period != "")
 }

@@ -71,14 +71,6 @@ type Rank struct {
 	Below, Equal, N int
 }
 
-// Overlap is, for one question, how many respondents a peer group has, and how
-// many of them are also in the group that results are filtered on.
-type Overlap struct {
-	Group  string
-	N      int // respondents in Group
-	InBoth int // of those, also in the filtered group
-}
-
 // TrendPoint is one period's raw aggregate of a series' numeric question.
 type TrendPoint struct {
 	Period         string
@@ -86,8 +78,6 @@ type TrendPoint struct {
 	MinRespondents int
 	N              int
 	Total, Median  float64
-	Overall        int // respondents without the peer group filter (only with one)
-	Overlaps       []Overlap
 	Value          *float64 // the member's, when asked for
 	// For the member asked for: whether it submitted this period, which matters
 	// when the edition shows results to respondents only.
