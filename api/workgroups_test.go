@@ -170,6 +170,27 @@ func TestChairConfinedToItsGroup(t *testing.T) {
 	})
 }
 
+// TestSeriesOfAWorkGroup: a series names its group in its template, and every
+// edition it makes belongs to the group, so that the chair runs it.
+func TestSeriesOfAWorkGroup(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		h := newHarness(t, db)
+		withChair(h)
+		series := strings.Replace(monthlyStats, `"template": {`, `"template": {"work_group": "technical", `, 1)
+		h.run([]step{
+			{name: "a series of the technical group", as: "admin", method: "POST", path: "/v1/series", body: series, status: 201,
+				want: map[string]any{"template.work_group": "technical"}},
+			{name: "an unknown group", as: "admin", method: "POST", path: "/v1/series",
+				body: strings.NewReplacer(`"monthly-stats"`, `"other"`, `"technical"`, `"nope"`).Replace(series),
+				status: 422, errors: []string{"template.work_group"}},
+			{name: "an edition", as: "admin", method: "POST", path: "/v1/series/monthly-stats/editions", body: `{"period":"2026-10"}`, status: 201,
+				want: map[string]any{"work_group": "technical"}, save: map[string]string{"edition": "id"}},
+			{name: "the chair reads its progress", as: "chair", method: "GET", path: "/v1/surveys/{{edition}}/progress", status: 200},
+			{name: "and closes it", as: "chair", method: "POST", path: "/v1/surveys/{{edition}}/close", status: 200},
+		})
+	})
+}
+
 // countItems checks the length of a list's items.
 func countItems(n int) func(t *testing.T, h *harness, r response) {
 	return func(t *testing.T, h *harness, r response) {
@@ -191,6 +212,8 @@ func TestAuditTrail(t *testing.T) {
 		h.run([]step{
 			{name: "open as chair", as: "chair", method: "POST", path: "/v1/surveys/{{tech_survey}}/open", status: 200,
 				check: func(t *testing.T, h *harness, r response) { requestID = r.header.Get("X-Request-Id") }},
+			{name: "a refused change is not in the trail", as: "chair", method: "POST", path: "/v1/surveys/{{tech_survey}}/open", status: 409},
+			{name: "nor a refused edit", as: "chair", method: "PATCH", path: "/v1/surveys/{{tech_survey}}", body: `{"deadline":"2020-01-01T00:00:00Z"}`, status: 422},
 			{name: "a webhook with a secret", as: "admin", method: "POST", path: "/v1/webhooks",
 				body: `{"url":"https://hooks.example.org/in","events":["survey.opened"],"secret":"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}`, status: 201},
 			{name: "dk makes a token", as: "dk", method: "POST", path: "/v1/users/{{dk_user}}/tokens", body: `{"name":"ci"}`, status: 201,
