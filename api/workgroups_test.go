@@ -181,7 +181,7 @@ func TestSeriesOfAWorkGroup(t *testing.T) {
 			{name: "a series of the technical group", as: "admin", method: "POST", path: "/v1/series", body: series, status: 201,
 				want: map[string]any{"template.work_group": "technical"}},
 			{name: "an unknown group", as: "admin", method: "POST", path: "/v1/series",
-				body: strings.NewReplacer(`"monthly-stats"`, `"other"`, `"technical"`, `"nope"`).Replace(series),
+				body:   strings.NewReplacer(`"monthly-stats"`, `"other"`, `"technical"`, `"nope"`).Replace(series),
 				status: 422, errors: []string{"template.work_group"}},
 			{name: "an edition", as: "admin", method: "POST", path: "/v1/series/monthly-stats/editions", body: `{"period":"2026-10"}`, status: 201,
 				want: map[string]any{"work_group": "technical"}, save: map[string]string{"edition": "id"}},
