@@ -43,6 +43,9 @@ func TestWorkGroups(t *testing.T) {
 		h := newHarness(t, db)
 		withChair(h)
 		h.run([]step{
+			{name: "the chair knows what it chairs", as: "chair", method: "GET", path: "/v1/me", status: 200,
+				want: map[string]any{"chairs": "[technical]"}},
+			{name: "others chair nothing", as: "dk", method: "GET", path: "/v1/me", status: 200, want: map[string]any{"chairs": "[]"}},
 			{name: "anyone lists the groups", as: "se", method: "GET", path: "/v1/work-groups", status: 200,
 				want: map[string]any{"items.0.key": "legal", "items.1.key": "technical", "items.1.chairs.0": "{{chair_user}}"}},
 			{name: "read one", as: "dk", method: "GET", path: "/v1/work-groups/technical", status: 200, want: map[string]any{"name": "Technical work group"}},
