@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tldcouncil/surveyd/internal/store"
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
 
@@ -39,6 +40,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(callerKey, callerInfo{user: u, token: t})
+		c.SetRequest(c.Request().WithContext(store.WithActor(c.Request().Context(), u)))
 		return next(c)
 	}
 }
@@ -47,6 +49,42 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 func secretariatOnly(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if err := caller(c).RequireSecretariat(); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+// authors admits the secretariat and the chairs of work groups, who author
+// surveys in their groups (the handler checks which group); anybody else gets
+// the 403 of secretariatOnly before the body is read.
+func authors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !caller(c).MayAuthor() {
+			return caller(c).RequireSecretariat()
+		}
+		return next(c)
+	}
+}
+
+// runs admits to a route of the survey {id} those who run it (survey.User.CanRun):
+// the secretariat, and the chairs of its work group. Anybody else who is no
+// chair gets the 403 of secretariatOnly at once; a chair gets a 404 for a survey
+// it may not read and a 403 for one it reads but does not run.
+func (s *Server) runs(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		me := caller(c)
+		if me.IsSecretariat() {
+			return next(c)
+		}
+		if !me.MayAuthor() {
+			return me.RequireSecretariat()
+		}
+		sv, err := s.readableSurvey(c, c.Param("id"))
+		if err != nil {
+			return err
+		}
+		if err := me.CheckRun(sv); err != nil {
 			return err
 		}
 		return next(c)

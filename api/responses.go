@@ -104,6 +104,17 @@ type memberProgress struct {
 	LastActivity     *time.Time `json:"last_activity"`
 	Deadline         *time.Time `json:"deadline"`
 	Flags            []flag     `json:"flags"`
+	Told             []told     `json:"told"`
+}
+
+// told is one mail queued to one of the member's people about the survey.
+type told struct {
+	User     string    `json:"user"`
+	Email    string    `json:"email"`
+	Kind     string    `json:"kind"`
+	Template string    `json:"template"`
+	State    string    `json:"state"`
+	At       time.Time `json:"at"`
 }
 
 // flag is a number that moved more than tenfold from the member's previous period.
@@ -363,12 +374,20 @@ func (s *Server) surveyProgress(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	mails, err := s.store.Told(c.Request().Context(), sv.ID)
+	if err != nil {
+		return err
+	}
 	out := progressResponse{SurveyID: sv.ID, Members: make([]memberProgress, len(members))}
 	out.Totals.Audience = len(members)
 	for i, m := range members {
 		out.Members[i] = memberProgress{Member: m.Member, Name: m.Name, Status: string(m.Status),
 			RequiredAnswered: m.RequiredAnswered, RequiredTotal: m.RequiredTotal, LastActivity: m.LastActivity, Deadline: m.Deadline,
-			Flags: []flag{}}
+			Flags: []flag{}, Told: []told{}}
+		for _, t := range mails[m.Member] {
+			out.Members[i].Told = append(out.Members[i].Told, told{User: t.UserID, Email: t.Email, Kind: string(t.Kind),
+				Template: t.Template, State: string(t.State), At: t.At})
+		}
 		for _, f := range m.Flags {
 			out.Members[i].Flags = append(out.Members[i].Flags, flag{Question: f.Question, Value: f.Value, Previous: f.Previous})
 		}

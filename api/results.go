@@ -134,7 +134,7 @@ func (s *Server) readResults(c echo.Context, out *results.Results) error {
 	if err := results.CheckAccess(sv, me, own.Status == survey.ResponseSubmitted); err != nil {
 		return err
 	}
-	if group != "" && !me.IsSecretariat() {
+	if group != "" && !me.CanRun(sv) {
 		// Members filter by the group as it was at publication (see gather).
 		if _, existed, err := s.store.PublishedPeerGroup(ctx, sv.ID, group); err != nil || !existed {
 			if err != nil {
@@ -191,7 +191,7 @@ func (s *Server) readResults(c echo.Context, out *results.Results) error {
 // gather reads from the store what results.Build needs for one edition.
 func (s *Server) gather(ctx context.Context, in *results.Input, own survey.Response) error {
 	// Members see published results only, filtered by the groups as they were then.
-	published := !in.Viewer.IsSecretariat()
+	published := !in.Viewer.CanRun(in.Survey)
 	sc := store.Scope{SurveyID: in.Survey.ID, PeerGroup: in.PeerGroup, Published: published, Coarse: published}
 	var err error
 	if in.Respondents, err = s.store.Respondents(ctx, sc); err != nil {

@@ -42,33 +42,41 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.PUT("/users/:id/mail-preferences", s.setMailPreferences)
 
 	v1.GET("/surveys", s.listSurveys)
-	v1.POST("/surveys", s.createSurvey, secretariatOnly)
+	v1.POST("/surveys", s.createSurvey, authors)
 	v1.POST("/surveys/import", s.importSurvey, secretariatOnly)
 	v1.GET("/surveys/:id", s.getSurvey)
-	v1.PUT("/surveys/:id", s.replaceSurvey, secretariatOnly)
-	v1.PATCH("/surveys/:id", s.updateSurvey, secretariatOnly)
-	v1.DELETE("/surveys/:id", s.deleteSurvey, secretariatOnly)
-	v1.POST("/surveys/:id/open", s.transition(survey.StatusOpen), secretariatOnly)
-	v1.POST("/surveys/:id/close", s.transition(survey.StatusClosed), secretariatOnly)
-	v1.POST("/surveys/:id/publish", s.transition(survey.StatusPublished), secretariatOnly)
-	v1.POST("/surveys/:id/clone", s.cloneSurvey, secretariatOnly)
+	v1.PUT("/surveys/:id", s.replaceSurvey, s.runs)
+	v1.PATCH("/surveys/:id", s.updateSurvey, s.runs)
+	v1.DELETE("/surveys/:id", s.deleteSurvey, s.runs)
+	v1.POST("/surveys/:id/open", s.transition(survey.StatusOpen), s.runs)
+	v1.POST("/surveys/:id/close", s.transition(survey.StatusClosed), s.runs)
+	v1.POST("/surveys/:id/publish", s.transition(survey.StatusPublished), s.runs)
+	v1.POST("/surveys/:id/clone", s.cloneSurvey, s.runs)
 	v1.GET("/surveys/:id/export", s.exportSurvey)
 
-	v1.GET("/surveys/:id/progress", s.surveyProgress, secretariatOnly)
+	v1.GET("/surveys/:id/progress", s.surveyProgress, s.runs)
 	v1.GET("/surveys/:id/responses", s.listResponses)
 	v1.GET("/surveys/:id/responses/:member", s.getResponse)
 	v1.PATCH("/surveys/:id/responses/:member", s.saveResponse)
 	v1.POST("/surveys/:id/responses/:member/submit", s.submitResponse)
 	v1.POST("/surveys/:id/responses/:member/withdraw", s.withdrawResponse)
 	v1.GET("/surveys/:id/responses/:member/history", s.responseHistory)
-	v1.GET("/surveys/:id/extensions", s.listExtensions, secretariatOnly)
-	v1.PUT("/surveys/:id/extensions/:member", s.extendDeadline, secretariatOnly)
+	v1.GET("/surveys/:id/extensions", s.listExtensions, s.runs)
+	v1.PUT("/surveys/:id/extensions/:member", s.extendDeadline, s.runs)
 	v1.POST("/surveys/:id/imports", s.importResponses, secretariatOnly)
 	v1.GET("/surveys/:id/results", s.surveyResults, revalidated)
 	v1.GET("/surveys/:id/results/export", s.exportResults, revalidated)
 	v1.GET("/surveys/:id/results/charts/:question", s.resultsChart, revalidated)
 	v1.GET("/surveys/:id/answers/export", s.exportResponses)
 	v1.GET("/surveys/:id/results/peer-groups", s.resultsPeerGroups, revalidated)
+
+	v1.GET("/work-groups", s.listWorkGroups)
+	v1.POST("/work-groups", s.createWorkGroup, secretariatOnly)
+	v1.GET("/work-groups/:key", s.getWorkGroup)
+	v1.PATCH("/work-groups/:key", s.updateWorkGroup, secretariatOnly)
+	v1.GET("/work-groups/:key/people", s.listPeople)
+	v1.PUT("/work-groups/:key/people/:user", s.addPerson, secretariatOnly)
+	v1.DELETE("/work-groups/:key/people/:user", s.removePerson, secretariatOnly)
 
 	v1.GET("/series", s.listSeries)
 	v1.POST("/series", s.createSeries, secretariatOnly)
@@ -87,6 +95,8 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.DELETE("/webhooks/:id", s.deleteWebhook, secretariatOnly)
 	v1.GET("/webhooks/:id/deliveries", s.listDeliveries, secretariatOnly)
 	v1.POST("/webhooks/:id/deliveries/:delivery/resend", s.resendDelivery, secretariatOnly)
+
+	v1.GET("/audit", s.listAudit)
 }
 
 // inputs is, for each route that reads more than its path and headers, the query
@@ -132,6 +142,11 @@ func inputs() map[string]routeInputs {
 		"GET /v1/surveys/:id/results/charts/:question":    {query: []string{"format", "peer_group"}},
 		"GET /v1/surveys/:id/answers/export":              {query: []string{"format"}},
 
+		"GET /v1/work-groups":             {query: page},
+		"POST /v1/work-groups":            body,
+		"PATCH /v1/work-groups/:key":      body,
+		"GET /v1/work-groups/:key/people": {query: page},
+
 		"GET /v1/series":                   {query: page},
 		"POST /v1/series":                  body,
 		"POST /v1/series/:key/editions":    body,
@@ -146,5 +161,7 @@ func inputs() map[string]routeInputs {
 		"POST /v1/webhooks":                  body,
 		"PATCH /v1/webhooks/:id":             body,
 		"GET /v1/webhooks/:id/deliveries":    {query: page},
+
+		"GET /v1/audit": {query: append([]string{"actor", "object_type", "object_id", "kind", "member", "from", "to"}, page...)},
 	}
 }

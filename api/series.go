@@ -31,6 +31,7 @@ type templateBody struct {
 	Description   string        `json:"description"`
 	Topics        []string      `json:"topics"`
 	Audience      *audience     `json:"audience"`
+	WorkGroup     *string       `json:"work_group"`
 	ResultsPolicy *policyBody   `json:"results_policy"`
 	Sections      []sectionBody `json:"sections"`
 }
@@ -84,7 +85,7 @@ type trendItem struct {
 
 func (r seriesRequest) toSeries() survey.Series {
 	t := surveyBody{Title: r.Template.Title, Description: r.Template.Description, Topics: r.Template.Topics,
-		Audience: r.Template.Audience, ResultsPolicy: r.Template.ResultsPolicy, Sections: r.Template.Sections}.toSurvey()
+		Audience: r.Template.Audience, WorkGroup: r.Template.WorkGroup, ResultsPolicy: r.Template.ResultsPolicy, Sections: r.Template.Sections}.toSurvey()
 	return survey.Series{Key: r.Key, Title: r.Title, Description: r.Description, Recurrence: survey.Recurrence(r.Recurrence),
 		Template: t, OpenDay: r.OpenDay, DeadlineDays: r.DeadlineDays}
 }
@@ -94,7 +95,7 @@ func toSeriesResponse(sr survey.Series, editions []store.Edition) seriesResponse
 	out := seriesResponse{seriesRequest: seriesRequest{Key: sr.Key, Title: sr.Title, Description: sr.Description,
 		Recurrence: string(sr.Recurrence), OpenDay: sr.OpenDay, DeadlineDays: sr.DeadlineDays,
 		Template: templateBody{Title: t.Title, Description: t.Description, Topics: t.Topics, Audience: t.Audience,
-			ResultsPolicy: t.ResultsPolicy, Sections: t.Sections}},
+			WorkGroup: t.WorkGroup, ResultsPolicy: t.ResultsPolicy, Sections: t.Sections}},
 		Editions: make([]editionResponse, len(editions)), CreatedAt: sr.CreatedAt, UpdatedAt: sr.UpdatedAt}
 	for i, e := range editions {
 		out.Editions[i] = editionResponse{SurveyID: e.SurveyID, Period: e.Period, Status: string(e.Status), Deadline: e.Deadline}

@@ -21,6 +21,7 @@ type surveyBody struct {
 	Series        *string       `json:"series"`
 	Edition       string        `json:"edition"`
 	Audience      *audience     `json:"audience"`
+	WorkGroup     *string       `json:"work_group"`
 	Deadline      *time.Time    `json:"deadline"`
 	ResultsPolicy *policyBody   `json:"results_policy"`
 	Sections      []sectionBody `json:"sections"`
@@ -116,6 +117,7 @@ type surveySummary struct {
 	Series        *string    `json:"series"`
 	Edition       string     `json:"edition"`
 	Audience      audience   `json:"audience"`
+	WorkGroup     *string    `json:"work_group"`
 	Deadline      *time.Time `json:"deadline"`
 	Status        string     `json:"status"`
 	QuestionCount int        `json:"question_count"`
@@ -175,6 +177,9 @@ func (b surveyBody) toSurvey() survey.Survey {
 	if b.Audience != nil && b.Audience.PeerGroup != nil {
 		s.Audience = *b.Audience.PeerGroup
 	}
+	if b.WorkGroup != nil {
+		s.WorkGroup = *b.WorkGroup
+	}
 	if s.Deadline != nil {
 		d := s.Deadline.UTC()
 		s.Deadline = &d
@@ -227,7 +232,7 @@ func (q questionBody) toQuestion() survey.Question {
 func toSurveyBody(s survey.Survey) surveyBody {
 	vis, k, ro := string(s.Policy.Visibility), s.Policy.MinRespondents, s.Policy.RespondentsOnly
 	b := surveyBody{Title: s.Title, Description: s.Description, Topics: s.Topics, Edition: s.Edition,
-		Audience: &audience{PeerGroup: optional(s.Audience)}, Series: optional(s.Series), Deadline: s.Deadline,
+		Audience: &audience{PeerGroup: optional(s.Audience)}, WorkGroup: optional(s.WorkGroup), Series: optional(s.Series), Deadline: s.Deadline,
 		ResultsPolicy: &policyBody{Visibility: &vis, MinRespondents: &k, RespondentsOnly: &ro},
 		Sections:      make([]sectionBody, len(s.Sections))}
 	for i, sec := range s.Sections {
@@ -276,7 +281,7 @@ func toSurveyResponse(s survey.Survey) surveyResponse {
 
 func toSurveySummary(s survey.Survey) surveySummary {
 	return surveySummary{ID: s.ID, Title: s.Title, Topics: s.Topics, Series: optional(s.Series), Edition: s.Edition,
-		Audience: audience{PeerGroup: optional(s.Audience)}, Deadline: s.Deadline, Status: string(s.Status),
+		Audience: audience{PeerGroup: optional(s.Audience)}, WorkGroup: optional(s.WorkGroup), Deadline: s.Deadline, Status: string(s.Status),
 		QuestionCount: len(s.Questions()), UpdatedAt: s.UpdatedAt}
 }
 
@@ -292,7 +297,7 @@ func (s *Server) listSurveys(c echo.Context) error {
 		return queryError("status", "must be one of draft, open, closed, published")
 	}
 	if me := caller(c); !me.IsSecretariat() {
-		f.Member = me.Member
+		f.Member, f.Runs = me.Member, me.Chaired
 	}
 	surveys, next, err := s.store.Surveys(c.Request().Context(), f, p)
 	if err != nil {
@@ -361,7 +366,11 @@ func (s *Server) createSurvey(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	sv, err := s.store.CreateSurvey(c.Request().Context(), req.toSurvey(), caller(c).ID)
+	next := req.toSurvey()
+	if err := caller(c).CheckAuthorIn(next.WorkGroup); err != nil {
+		return err
+	}
+	sv, err := s.store.CreateSurvey(c.Request().Context(), next, caller(c).ID)
 	if err != nil {
 		return err
 	}
@@ -413,6 +422,10 @@ func (s *Server) replaceSurvey(c echo.Context) error {
 		return err
 	}
 	next := req.toSurvey()
+	// A chair may not move a survey out of the groups it chairs.
+	if err := caller(c).CheckAuthorIn(next.WorkGroup); err != nil {
+		return err
+	}
 	sv, err := s.store.EditSurvey(c.Request().Context(), c.Param("id"), func(survey.Survey) survey.Survey { return next })
 	if err != nil {
 		return err

@@ -96,8 +96,8 @@ func TestMigrateAndDemo(t *testing.T) {
 			t.Fatalf("migrate printed %q", out.String())
 		}
 
-		// The demo loads into the empty database and prints two tokens, once.
-		for i, wantTokens := range []int{2, 0} {
+		// The demo loads into the empty database and prints three tokens, once.
+		for i, wantTokens := range []int{3, 0} {
 			addr := freeAddr(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			var demoOut bytes.Buffer

@@ -93,6 +93,7 @@ func demoHint(stdout io.Writer, cfg config) {
 	fmt.Fprintln(stdout, "A new token of a demo user (the user is made again if it is gone):")
 	fmt.Fprintf(stdout, "  ./bin/surveyd token create --email %s --role secretariat\n", demo.SecretariatEmail)
 	fmt.Fprintf(stdout, "  ./bin/surveyd token create --email %s --role respondent --member dk\n", demo.RespondentEmail)
+	fmt.Fprintf(stdout, "  ./bin/surveyd token create --email %s --role respondent --member se   (chair of technical)\n", demo.ChairEmail)
 	if cfg.databaseURL != "" {
 		fmt.Fprintln(stdout, "with the same DATABASE_URL. Or start over on an empty database.")
 	} else {

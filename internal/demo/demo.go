@@ -62,7 +62,19 @@ const largeDomains = 1_000_000
 const (
 	SecretariatEmail = "secretariat@example.org"
 	RespondentEmail  = "respondent@dk.example.org"
+	ChairEmail       = "chair@se.example.org" // chairs the technical work group
 )
+
+// workGroups are the council's standing work groups, in the order the demo
+// creates them.
+var workGroups = []survey.WorkGroup{
+	{Key: "technical", Name: "Technical work group", Description: "DNS operations, DNSSEC, registry systems."},
+	{Key: "innovation", Name: "Innovation work group", Description: "New services and technologies for registries."},
+	{Key: "security", Name: "Security work group", Description: "Abuse, incident response, resilience."},
+	{Key: "legal", Name: "Legal work group", Description: "Law, regulation and policy (NIS2, data protection, disputes)."},
+	{Key: "administrative", Name: "Administrative work group", Description: "Finance, human resources and governance of registries."},
+	{Key: "marketing", Name: "Marketing work group", Description: "Communication, branding and the domain market."},
+}
 
 // Load fills st with the demo when it has no members yet, and writes the demo
 // users' tokens to out, with how to call baseURL with them. It reports whether it
@@ -106,6 +118,7 @@ func Load(ctx context.Context, st *store.Store, out io.Writer, baseURL string) (
 	users := []survey.User{
 		{Email: SecretariatEmail, Name: "Demo secretariat", Role: survey.RoleSecretariat},
 		{Email: RespondentEmail, Name: "Demo respondent of .dk", Role: survey.RoleRespondent, Member: "dk"},
+		{Email: ChairEmail, Name: "Demo chair of the technical work group", Role: survey.RoleRespondent, Member: "se"},
 	}
 	secrets := make([]string, len(users))
 	for k := range users {
@@ -116,14 +129,29 @@ func Load(ctx context.Context, st *store.Store, out io.Writer, baseURL string) (
 			return false, fmt.Errorf("demo token of %s: %w", users[k].Email, err)
 		}
 	}
+	for _, g := range workGroups {
+		if g.Key == "technical" {
+			g.Chairs = []string{users[2].ID}
+		}
+		if _, err := st.CreateWorkGroup(ctx, g); err != nil {
+			return false, fmt.Errorf("demo work group %s: %w", g.Key, err)
+		}
+	}
+	// The demo respondent of .dk answers dk's technical surveys; the chair, se's.
+	for _, u := range users[1:] {
+		if _, err := st.AddPerson(ctx, "technical", u.ID); err != nil {
+			return false, fmt.Errorf("demo person %s: %w", u.Email, err)
+		}
+	}
 	if err := loadSurveys(ctx, st, members, users[0]); err != nil {
 		return false, err
 	}
 	if err := loadStats(ctx, st, members, users[0]); err != nil {
 		return false, err
 	}
-	fmt.Fprintln(out, "Demo loaded: members from members.csv; peer groups eu-eea, nordics and large;")
-	fmt.Fprintln(out, "the DNSSEC questionnaire published (2025) and open (2026), and a suspensions draft; 24 published")
+	fmt.Fprintln(out, "Demo loaded: members from members.csv; peer groups eu-eea, nordics and large; work groups")
+	fmt.Fprintln(out, "technical (chaired by the demo chair), innovation, security, legal, administrative and marketing;")
+	fmt.Fprintln(out, "the DNSSEC questionnaire (technical) published (2025) and open (2026), and a suspensions draft (legal); 24 published")
 	fmt.Fprintln(out, "months of monthly-stats. All answers and figures of the demo are synthetic.")
 	fmt.Fprintln(out, "Demo tokens, shown this once:")
 	for k, u := range users {

@@ -27,8 +27,16 @@ func TestLoadOnceIntoAnEmptyDatabase(t *testing.T) {
 		if err != nil || !loaded {
 			t.Fatalf("first load: %v, %v", loaded, err)
 		}
-		if n := strings.Count(out.String(), "tsv_"); n != 2 {
-			t.Fatalf("printed %d tokens, want 2:\n%s", n, out.String())
+		if n := strings.Count(out.String(), "tsv_"); n != 3 {
+			t.Fatalf("printed %d tokens, want 3:\n%s", n, out.String())
+		}
+		groups, _, err := st.WorkGroups(ctx, store.Page{Limit: 10})
+		if err != nil || len(groups) != 6 {
+			t.Fatalf("work groups: %+v, %v; want the six", groups, err)
+		}
+		technical, err := st.WorkGroup(ctx, "technical")
+		if err != nil || len(technical.Chairs) != 1 {
+			t.Fatalf("technical: %+v, %v; want one chair", technical, err)
 		}
 		members, err := demo.Members()
 		if err != nil {
@@ -54,6 +62,9 @@ func TestLoadOnceIntoAnEmptyDatabase(t *testing.T) {
 		surveys, _, err := st.Surveys(ctx, store.SurveyFilter{Series: "dnssec-annual"}, store.Page{Limit: 10})
 		if err != nil || len(surveys) != 2 || surveys[0].Status != survey.StatusOpen || surveys[1].Status != survey.StatusPublished {
 			t.Fatalf("dnssec-annual editions: %+v, %v", surveys, err)
+		}
+		if surveys[0].WorkGroup != "technical" || surveys[1].WorkGroup != "technical" {
+			t.Fatalf("the DNSSEC editions are in work groups %q and %q, want technical", surveys[0].WorkGroup, surveys[1].WorkGroup)
 		}
 		if n := len(surveys[0].Questions()); n < 12 {
 			t.Fatalf("the DNSSEC questionnaire has %d questions, want a dozen", n)

@@ -16,9 +16,10 @@ import (
 
 // CheckAccess returns a Forbidden error, with the reason, when u may not see the
 // results of sv at all. submitted says whether u's member submitted a response.
-// The secretariat sees live results at any time.
+// Those who run the survey (the secretariat, its work group's chairs) see live
+// results at any time.
 func CheckAccess(sv survey.Survey, u survey.User, submitted bool) error {
-	if u.IsSecretariat() {
+	if u.CanRun(sv) {
 		return nil
 	}
 	if sv.Status != survey.StatusPublished {
@@ -144,7 +145,7 @@ func (in Input) question(q survey.Question, section string) Question {
 		st = &survey.Stats{Question: q.Key, Counts: map[string]int{}}
 	}
 	r := Question{Key: q.Key, Type: q.Type, Prompt: q.Prompt, Section: section, N: st.N}
-	member := !in.Viewer.IsSecretariat()
+	member := !in.Viewer.CanRun(in.Survey)
 	if member {
 		if _, aggregated := Kind(in.Survey, q); aggregated {
 			code, ok := in.Cells[Cell{Group: in.PeerGroup, Question: q.Key}]

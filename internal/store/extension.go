@@ -56,7 +56,19 @@ func (s *Store) SetExtension(ctx context.Context, surveyID, member string, deadl
 			}
 			return survey.Refusef(survey.NotFound, survey.NotInAudience, "member %q is not in the survey's audience", member)
 		}
+		before, err := s.extension(tx, surveyID, member)
+		if err != nil {
+			return err
+		}
 		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
+			return err
+		}
+		var was any
+		if before != nil {
+			was = map[string]any{"member": member, "deadline": before}
+		}
+		if err := s.audit(tx, "extension.granted", "extension", surveyID, member, was,
+			map[string]any{"member": member, "deadline": deadline}); err != nil {
 			return err
 		}
 		return s.emit(tx, survey.Notification{Type: survey.NotifyDeadlineMoved, By: by, Survey: sv.Notified(), Member: member})

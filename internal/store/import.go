@@ -77,7 +77,8 @@ func (s *Store) Import(ctx context.Context, surveyID string, rows []ImportRow, s
 		if dryRun {
 			return errDryRun
 		}
-		return nil
+		return s.audit(tx, "import.applied", "import", surveyID, "", nil,
+			map[string]any{"rows": res.Rows, "changed": res.Changed, "submitted": res.Submitted, "submit": submit})
 	})
 	if errors.Is(err, errDryRun) {
 		return res, nil

@@ -42,7 +42,12 @@ func (s *Store) CreateMember(ctx context.Context, m survey.Member) (survey.Membe
 	now := s.Now()
 	m.CreatedAt, m.UpdatedAt = now, now
 	row := memberToRow(m)
-	err := s.db.WithContext(ctx).Create(&row).Error
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, "member.created", "member", m.Code, m.Code, nil, m)
+	})
 	if isDuplicate(err) {
 		return survey.Member{}, &survey.Error{Code: survey.Conflict, Reason: survey.Taken, Message: "a member with this code exists already",
 			Fields: []survey.FieldError{{Field: "code", Reason: "member " + m.Code + " exists already"}}}
@@ -96,10 +101,14 @@ func (s *Store) UpdateMember(ctx context.Context, code string, u survey.MemberUp
 		if err != nil {
 			return err
 		}
-		out = u.Apply(memberFromRow(row))
+		cur := memberFromRow(row)
+		out = u.Apply(cur)
 		out.UpdatedAt = s.Now()
 		row = memberToRow(out)
-		return tx.Save(&row).Error
+		if err := tx.Save(&row).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, "member.updated", "member", code, code, cur, out)
 	})
 	if err != nil {
 		return survey.Member{}, wrap(err, "update member")

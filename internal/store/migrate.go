@@ -287,6 +287,50 @@ var migrations = []migration{
 			PRIMARY KEY (survey_id, group_key, question_key)
 		)`,
 	}},
+	// The council's work groups, their chairs and people; a survey's group
+	// (decision 0021).
+	{11, "work groups", []string{
+		`CREATE TABLE work_groups (
+			key TEXT PRIMARY KEY,
+			name TEXT NOT NULL,
+			description TEXT NOT NULL,
+			created_at TIMESTAMP NOT NULL,
+			updated_at TIMESTAMP NOT NULL
+		)`,
+		`CREATE TABLE work_group_chairs (
+			group_key TEXT NOT NULL REFERENCES work_groups (key) ON DELETE CASCADE,
+			user_id TEXT NOT NULL REFERENCES users (id),
+			PRIMARY KEY (group_key, user_id)
+		)`,
+		`CREATE INDEX work_group_chairs_user ON work_group_chairs (user_id)`,
+		`CREATE TABLE work_group_people (
+			group_key TEXT NOT NULL REFERENCES work_groups (key) ON DELETE CASCADE,
+			user_id TEXT NOT NULL REFERENCES users (id),
+			PRIMARY KEY (group_key, user_id)
+		)`,
+		`CREATE INDEX work_group_people_user ON work_group_people (user_id)`,
+		`ALTER TABLE surveys ADD COLUMN work_group TEXT REFERENCES work_groups (key)`,
+		`CREATE INDEX surveys_work_group ON surveys (work_group)`,
+	}},
+	// Every change, who made it, from which request, before and after
+	// (decision 0022).
+	{12, "audit trail", []string{
+		`CREATE TABLE audit_log (
+			id TEXT PRIMARY KEY,
+			at TIMESTAMP NOT NULL,
+			actor TEXT NOT NULL,
+			request_id TEXT NOT NULL,
+			kind TEXT NOT NULL,
+			object_type TEXT NOT NULL,
+			object_id TEXT NOT NULL,
+			member_code TEXT NOT NULL,
+			before_json TEXT NOT NULL,
+			after_json TEXT NOT NULL
+		)`,
+		`CREATE INDEX audit_log_actor ON audit_log (actor, id)`,
+		`CREATE INDEX audit_log_object ON audit_log (object_type, object_id, id)`,
+		`CREATE INDEX audit_log_member ON audit_log (member_code, id)`,
+	}},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises migrations of

@@ -112,15 +112,27 @@ func (s *Store) Notification(ctx context.Context, id string) (survey.Notificatio
 	return n, nil
 }
 
-// Recipients returns the people of the member who are told of the survey: today
-// the member's active users with the respondent role. Work groups will narrow
-// this to the member's people in the survey's group.
+// Recipients returns the people of the member who are told of the survey: for
+// a survey of a work group, the member's active people in the group; for any
+// other survey, or a member with nobody in the group, the member's active users
+// with the respondent role.
 func (s *Store) Recipients(ctx context.Context, member string, sv survey.Survey) ([]survey.User, error) {
+	db := s.db.WithContext(ctx)
 	var rows []userRow
-	err := s.db.WithContext(ctx).Where("member_code = ? AND role = ? AND active = ?", member, survey.RoleRespondent, true).
-		Order("id").Find(&rows).Error
-	if err != nil {
-		return nil, wrap(err, "read recipients")
+	if sv.WorkGroup != "" {
+		err := db.Where("member_code = ? AND active = ?", member, true).
+			Where("id IN (?)", db.Model(&workGroupPersonRow{}).Select("user_id").Where("group_key = ?", sv.WorkGroup)).
+			Order("id").Find(&rows).Error
+		if err != nil {
+			return nil, wrap(err, "read recipients")
+		}
+	}
+	if len(rows) == 0 {
+		err := db.Where("member_code = ? AND role = ? AND active = ?", member, survey.RoleRespondent, true).
+			Order("id").Find(&rows).Error
+		if err != nil {
+			return nil, wrap(err, "read recipients")
+		}
 	}
 	out := make([]survey.User, len(rows))
 	for i, r := range rows {

@@ -59,6 +59,25 @@ func (s *Store) savePeerGroup(ctx context.Context, g survey.PeerGroup, create bo
 		default:
 			g.CreatedAt = existing.CreatedAt
 		}
+		var before any
+		if !create {
+			old := survey.PeerGroup{Key: existing.Key, Name: existing.Name, Description: existing.Description,
+				CreatedAt: existing.CreatedAt, UpdatedAt: existing.UpdatedAt}
+			if err := tx.Model(&peerGroupMemberRow{}).Where("group_key = ?", g.Key).Order("member_code").
+				Pluck("member_code", &old.Members).Error; err != nil {
+				return err
+			}
+			before = old
+		}
+		kind := "peer_group.replaced"
+		if create {
+			kind = "peer_group.created"
+		}
+		after := g
+		after.Members = sortedCopy(g.Members)
+		if err := s.audit(tx, kind, "peer_group", g.Key, "", before, after); err != nil {
+			return err
+		}
 		g.UpdatedAt = now
 		row := peerGroupRow{Key: g.Key, Name: g.Name, Description: g.Description, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
 		write := tx.Save // Save would insert a missing row too: a create must insert, so that a racing create gets a duplicate key
@@ -170,17 +189,20 @@ func (s *Store) withMembers(ctx context.Context, rows []peerGroupRow) ([]survey.
 
 // DeletePeerGroup removes the peer group with the given key.
 func (s *Store) DeletePeerGroup(ctx context.Context, key string) error {
-	res := s.db.WithContext(ctx).Where("key = ?", key).Delete(&peerGroupRow{})
-	if isForeignKey(res.Error) {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("key = ?", key).Delete(&peerGroupRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return survey.Refusef(survey.NotFound, survey.NoSuchPeerGroup, "no peer group has the key %q", key)
+		}
+		return s.audit(tx, "peer_group.deleted", "peer_group", key, "", map[string]string{"key": key}, nil)
+	})
+	if isForeignKey(err) {
 		return survey.Refusef(survey.Conflict, survey.PeerGroupInUse, "peer group %q is the audience of a survey or series; it cannot be deleted", key)
 	}
-	if res.Error != nil {
-		return wrap(res.Error, "delete peer group")
-	}
-	if res.RowsAffected == 0 {
-		return survey.Refusef(survey.NotFound, survey.NoSuchPeerGroup, "no peer group has the key %q", key)
-	}
-	return nil
+	return wrap(err, "delete peer group")
 }
 
 // PublishedPeerGroup returns the members the peer group had when the survey was

@@ -37,6 +37,7 @@ type templateDoc struct {
 	Title, Description string
 	Topics             []string
 	Audience           string
+	WorkGroup          string `json:",omitempty"`
 	Policy             survey.ResultsPolicy
 	Sections           []survey.Section
 }
@@ -44,7 +45,7 @@ type templateDoc struct {
 func seriesToRow(s survey.Series, by string) (seriesRow, error) {
 	t := s.Template
 	doc, err := json.Marshal(templateDoc{Title: t.Title, Description: t.Description, Topics: t.Topics, Audience: t.Audience,
-		Policy: t.Policy, Sections: t.Sections})
+		WorkGroup: t.WorkGroup, Policy: t.Policy, Sections: t.Sections})
 	if err != nil {
 		return seriesRow{}, fmt.Errorf("encode template: %w", err)
 	}
@@ -63,7 +64,7 @@ func seriesFromRow(r seriesRow) (survey.Series, error) {
 	}
 	return survey.Series{Key: r.Key, Title: r.Title, Description: r.Description, Recurrence: survey.Recurrence(r.Recurrence),
 		Template: survey.Survey{Title: doc.Title, Description: doc.Description, Topics: doc.Topics, Audience: doc.Audience,
-			Policy: doc.Policy, Sections: doc.Sections, Series: r.Key},
+			WorkGroup: doc.WorkGroup, Policy: doc.Policy, Sections: doc.Sections, Series: r.Key},
 		OpenDay: r.OpenDay, DeadlineDays: r.DeadlineDays, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}, nil
 }
 
@@ -82,7 +83,10 @@ func (s *Store) CreateSeries(ctx context.Context, sr survey.Series, by string) (
 		if err != nil {
 			return err
 		}
-		return tx.Create(&row).Error
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, "series.created", "series", sr.Key, "", nil, sr)
 	})
 	if isDuplicate(err) {
 		return survey.Series{}, &survey.Error{Code: survey.Conflict, Reason: survey.Taken, Message: "a series with this key exists already",
@@ -245,6 +249,9 @@ func (s *Store) openEdition(tx *gorm.DB, sr survey.Series, p survey.Period, by s
 		return survey.Survey{}, err
 	}
 	e.Transitions = []survey.Transition{{From: survey.StatusDraft, To: survey.StatusOpen, By: by, At: now}}
+	if err := s.audit(tx, "survey.opened", "survey", e.ID, "", nil, e); err != nil {
+		return survey.Survey{}, err
+	}
 	return e, s.emit(tx, lifecycleNotification(e, by))
 }
 

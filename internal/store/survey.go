@@ -21,6 +21,7 @@ type surveyRow struct {
 	SeriesKey       sql.NullString
 	Edition         string
 	AudienceGroup   sql.NullString
+	WorkGroup       sql.NullString
 	Deadline        *time.Time
 	Visibility      string
 	MinRespondents  int
@@ -61,7 +62,7 @@ func surveyToRow(s survey.Survey) (surveyRow, error) {
 	return surveyRow{
 		ID: s.ID, Title: s.Title, Description: s.Description,
 		SeriesKey: nullString(s.Series), Edition: s.Edition, AudienceGroup: nullString(s.Audience),
-		Deadline: s.Deadline, Visibility: string(s.Policy.Visibility), MinRespondents: s.Policy.MinRespondents,
+		WorkGroup: nullString(s.WorkGroup), Deadline: s.Deadline, Visibility: string(s.Policy.Visibility), MinRespondents: s.Policy.MinRespondents,
 		RespondentsOnly: s.Policy.RespondentsOnly, Status: string(s.Status), Sections: string(sections), Period: nullString(s.Period),
 		CreatedBy: s.CreatedBy, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
 	}, nil
@@ -70,7 +71,7 @@ func surveyToRow(s survey.Survey) (surveyRow, error) {
 func surveyFromRow(r surveyRow) (survey.Survey, error) {
 	s := survey.Survey{
 		ID: r.ID, Title: r.Title, Description: r.Description, Series: r.SeriesKey.String, Edition: r.Edition,
-		Audience: r.AudienceGroup.String, Deadline: r.Deadline,
+		Audience: r.AudienceGroup.String, WorkGroup: r.WorkGroup.String, Deadline: r.Deadline,
 		Policy: survey.ResultsPolicy{Visibility: survey.Visibility(r.Visibility), MinRespondents: r.MinRespondents,
 			RespondentsOnly: r.RespondentsOnly},
 		Status: survey.Status(r.Status), CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
@@ -93,7 +94,10 @@ func (s *Store) CreateSurvey(ctx context.Context, sv survey.Survey, by string) (
 		if err := s.checkSurvey(tx, sv); err != nil {
 			return err
 		}
-		return s.insertSurvey(tx, sv)
+		if err := s.insertSurvey(tx, sv); err != nil {
+			return err
+		}
+		return s.audit(tx, "survey.created", "survey", sv.ID, "", nil, sv)
 	})
 	if err != nil {
 		return survey.Survey{}, wrap(err, "create survey")
@@ -101,10 +105,21 @@ func (s *Store) CreateSurvey(ctx context.Context, sv survey.Survey, by string) (
 	return sv, nil
 }
 
-// checkSurvey runs the domain's validation and checks that the audience exists.
+// checkSurvey runs the domain's validation and checks that the audience and the
+// work group exist.
 func (s *Store) checkSurvey(tx *gorm.DB, sv survey.Survey) error {
 	if err := sv.Validate(); err != nil {
 		return err
+	}
+	if sv.WorkGroup != "" {
+		var n int64
+		if err := tx.Model(&workGroupRow{}).Where("key = ?", sv.WorkGroup).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return &survey.Error{Code: survey.Invalid, Reason: survey.UnknownReference, Message: "the work group does not exist",
+				Fields: []survey.FieldError{{Field: "work_group", Reason: "no work group has the key " + sv.WorkGroup}}}
+		}
 	}
 	if sv.Audience == "" {
 		return nil
@@ -197,8 +212,9 @@ type SurveyFilter struct {
 	Topic  string
 	Series string
 	// Member limits the list to the surveys addressed to that member that members
-	// may see (not drafts).
+	// may see (not drafts), and the surveys of the work groups in Runs.
 	Member string
+	Runs   []string // work groups whose surveys the caller runs (it chairs them)
 }
 
 // Surveys returns a page of surveys, newest first, with their topics but without
@@ -216,7 +232,11 @@ func (s *Store) Surveys(ctx context.Context, f SurveyFilter, p Page) ([]survey.S
 		q = q.Where("id IN (?)", db.Model(&surveyTopicRow{}).Select("survey_id").Where("topic = ?", f.Topic))
 	}
 	if f.Member != "" {
-		q = q.Where("status <> ?", survey.StatusDraft).Where(addressedTo(db, f.Member))
+		visible := db.Where("status <> ?", survey.StatusDraft).Where(addressedTo(db, f.Member))
+		if len(f.Runs) > 0 {
+			visible = visible.Or("work_group IN ?", f.Runs)
+		}
+		q = q.Where(visible)
 	}
 	if p.After != "" {
 		q = q.Where("id < ?", p.After)
@@ -315,6 +335,9 @@ func (s *Store) EditSurvey(ctx context.Context, id string, edit func(survey.Surv
 		if err := s.saveTopics(tx, id, next.Topics); err != nil {
 			return err
 		}
+		if err := s.audit(tx, "survey.updated", "survey", id, "", cur, next); err != nil {
+			return err
+		}
 		return s.emit(tx, deadlineNotification(cur, next))
 	})
 	if err != nil {
@@ -334,7 +357,10 @@ func (s *Store) DeleteSurvey(ctx context.Context, id string) error {
 		if err := cur.CheckDelete(); err != nil {
 			return err
 		}
-		return tx.Where("id = ?", id).Delete(&surveyRow{}).Error
+		if err := tx.Where("id = ?", id).Delete(&surveyRow{}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, "survey.deleted", "survey", id, "", cur, nil)
 	})
 	return wrap(err, "delete survey")
 }
@@ -375,6 +401,10 @@ func (s *Store) TransitionSurvey(ctx context.Context, id string, to survey.Statu
 		out = cur
 		out.Status, out.UpdatedAt = to, now
 		out.Transitions = append(out.Transitions, survey.Transition{From: cur.Status, To: to, By: by, At: now})
+		if err := s.audit(tx, "survey."+pastTense(to), "survey", id, "",
+			map[string]string{"status": string(cur.Status)}, map[string]string{"status": string(to)}); err != nil {
+			return err
+		}
 		return s.emit(tx, lifecycleNotification(out, by))
 	})
 	if err != nil {
@@ -401,10 +431,26 @@ func (s *Store) CloneSurvey(ctx context.Context, id string, edition, title, by s
 		if err := s.checkSurvey(tx, out); err != nil {
 			return err
 		}
-		return s.insertSurvey(tx, out)
+		if err := s.insertSurvey(tx, out); err != nil {
+			return err
+		}
+		return s.audit(tx, "survey.cloned", "survey", out.ID, "", map[string]string{"from": id}, out)
 	})
 	if err != nil {
 		return survey.Survey{}, wrap(err, "clone survey")
 	}
 	return out, nil
+}
+
+// pastTense names a lifecycle step in the audit trail: opened, closed, published.
+func pastTense(to survey.Status) string {
+	switch to {
+	case survey.StatusOpen:
+		return "opened"
+	case survey.StatusClosed:
+		return "closed"
+	case survey.StatusPublished:
+		return "published"
+	}
+	return string(to)
 }

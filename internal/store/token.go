@@ -62,7 +62,10 @@ func (s *Store) CreateToken(ctx context.Context, userID, name string, expiresAt 
 		if !u.Active {
 			return survey.Refusef(survey.Conflict, survey.UserDeactivated, "user %s is deactivated; its tokens would not work", u.Email)
 		}
-		return tx.Create(&row).Error
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, "token.created", "token", row.ID, u.MemberCode.String, nil, tokenFromRow(row))
 	})
 	if err != nil {
 		return survey.Token{}, "", wrap(err, "create token")
@@ -105,8 +108,27 @@ func (s *Store) Tokens(ctx context.Context, userID string, p Page) ([]survey.Tok
 // first time.
 func (s *Store) RevokeToken(ctx context.Context, id string) (survey.Token, error) {
 	now := s.Now()
-	err := s.db.WithContext(ctx).Model(&tokenRow{}).
-		Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", now).Error
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var row tokenRow
+		if err := tx.Where("id = ?", id).Take(&row).Error; err != nil {
+			if isNotFound(err) {
+				return nil // Token below says so
+			}
+			return err
+		}
+		res := tx.Model(&tokenRow{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", now)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		var member string
+		if err := tx.Model(&userRow{}).Where("id = ?", row.UserID).Select("COALESCE(member_code, '')").Scan(&member).Error; err != nil {
+			return err
+		}
+		before := tokenFromRow(row)
+		after := before
+		after.RevokedAt = &now
+		return s.audit(tx, "token.revoked", "token", id, member, before, after)
+	})
 	if err != nil {
 		return survey.Token{}, wrap(err, "revoke token")
 	}
@@ -140,6 +162,11 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (survey.User, s
 	}
 	if !u.Active {
 		return survey.User{}, survey.Token{}, survey.Refusef(survey.Unauthorized, survey.UserDeactivated, "the token's user is deactivated")
+	}
+	if u.Member != "" {
+		if u.Chaired, err = s.Chaired(ctx, u.ID); err != nil {
+			return survey.User{}, survey.Token{}, err
+		}
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= lastUseGranularity {
 		err := s.db.WithContext(ctx).Model(&tokenRow{}).Where("id = ?", t.ID).Update("last_used_at", now).Error

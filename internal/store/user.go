@@ -66,7 +66,10 @@ func (s *Store) createUser(tx *gorm.DB, u survey.User) (survey.User, error) {
 		return survey.User{}, &survey.Error{Code: survey.Conflict, Reason: survey.Taken, Message: "a user with this e-mail address exists already",
 			Fields: []survey.FieldError{{Field: "email", Reason: u.Email + " is taken"}}}
 	}
-	return u, err
+	if err != nil {
+		return survey.User{}, err
+	}
+	return u, s.audit(tx, "user.created", "user", u.ID, u.Member, nil, u)
 }
 
 // checkUserMember returns an Invalid error when code names no member.
@@ -172,7 +175,8 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up survey.UserUpdate)
 		if err != nil {
 			return err
 		}
-		out = up.Apply(userFromRow(row))
+		cur := userFromRow(row)
+		out = up.Apply(cur)
 		if err := out.Validate(); err != nil {
 			return err
 		}
@@ -181,7 +185,14 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up survey.UserUpdate)
 		}
 		out.UpdatedAt = s.Now()
 		row = userToRow(out)
-		return tx.Save(&row).Error
+		if err := tx.Save(&row).Error; err != nil {
+			return err
+		}
+		member := out.Member
+		if member == "" {
+			member = cur.Member // a user moved to the secretariat: its old member still sees the change
+		}
+		return s.audit(tx, "user.updated", "user", id, member, cur, out)
 	})
 	if err != nil {
 		return survey.User{}, wrap(err, "update user")

@@ -58,7 +58,13 @@ func (s *Store) CreateWebhook(ctx context.Context, w survey.Webhook, self []stri
 	if err != nil {
 		return survey.Webhook{}, err
 	}
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, "webhook.created", "webhook", w.ID, "", nil, w)
+	})
+	if err != nil {
 		return survey.Webhook{}, wrap(err, "create webhook")
 	}
 	return w, nil
@@ -126,7 +132,10 @@ func (s *Store) EditWebhook(ctx context.Context, id string, edit func(survey.Web
 			return err
 		}
 		out = next
-		return tx.Save(&row).Error
+		if err := tx.Save(&row).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, "webhook.updated", "webhook", id, "", cur, next)
 	})
 	return out, wrap(err, "edit webhook")
 }
@@ -134,14 +143,17 @@ func (s *Store) EditWebhook(ctx context.Context, id string, edit func(survey.Web
 // DeleteWebhook removes the webhook and its deliveries; deliveries still queued
 // find it gone and do nothing.
 func (s *Store) DeleteWebhook(ctx context.Context, id string) error {
-	res := s.db.WithContext(ctx).Where("id = ?", id).Delete(&webhookRow{})
-	if res.Error != nil {
-		return wrap(res.Error, "delete webhook")
-	}
-	if res.RowsAffected == 0 {
-		return survey.Errorf(survey.NotFound, "no webhook has the id %q", id)
-	}
-	return nil
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		cur, err := s.webhook(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("id = ?", id).Delete(&webhookRow{}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, "webhook.deleted", "webhook", id, "", cur, nil)
+	})
+	return wrap(err, "delete webhook")
 }
 
 // DisableWebhook stops deliveries to the webhook, with the reason.
@@ -221,7 +233,7 @@ func (s *Store) Resend(ctx context.Context, webhookID, deliveryID string) (surve
 			return err
 		}
 		out = jobFromRow(row)
-		return nil
+		return s.audit(tx, "webhook.resent", "webhook", webhookID, "", nil, map[string]string{"delivery": deliveryID, "job": out.ID})
 	})
 	return out, wrap(err, "resend delivery")
 }

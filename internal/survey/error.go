@@ -63,6 +63,7 @@ const (
 	ReadOnlyRole    Reason = "read_only_role"   // a viewer may read a response, not write it
 	NotPublished    Reason = "not_published"    // members read results once the survey is published
 	NotRespondent   Reason = "not_respondent"   // the results are for members that submitted, and this one did not
+	NotChair        Reason = "not_chair"        // a chair acting outside the work groups it chairs
 
 	// NotFound
 	NoSuchMember    Reason = "no_such_member"
@@ -72,6 +73,7 @@ const (
 	NoSuchSurvey    Reason = "no_such_survey" // also a survey the caller may not see
 	NoSuchSeries    Reason = "no_such_series" // also a series the caller may not see
 	NoSuchMetric    Reason = "no_such_metric"
+	NoSuchWorkGroup Reason = "no_such_work_group"
 	NotInAudience   Reason = "not_in_audience" // the member is not addressed by the survey
 
 	// Conflict

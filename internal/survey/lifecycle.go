@@ -69,6 +69,9 @@ func (s Survey) CheckEdit(next Survey, now time.Time) error {
 	if next.Audience != s.Audience {
 		p.Add("audience", "the audience is frozen once the survey is open")
 	}
+	if next.WorkGroup != s.WorkGroup {
+		p.Add("work_group", "the work group is frozen once the survey is open: its people were told")
+	}
 	if len(next.Sections) != len(s.Sections) {
 		p.Add("sections", "sections cannot be added or removed once the survey is open")
 	}
@@ -185,8 +188,9 @@ func cloneSections(in []Section) []Section {
 // VisibleToMembers reports whether members may see s at all: never as a draft.
 func (s Survey) VisibleToMembers() bool { return s.Status != StatusDraft }
 
-// ReadableBy reports whether u may read s; addressed says whether u's member is in
+// ReadableBy reports whether u may read s (those who run it always, drafts
+// included); addressed says whether u's member is in
 // the survey's audience. To anyone who may not, the survey does not exist.
 func (s Survey) ReadableBy(u User, addressed bool) bool {
-	return u.IsSecretariat() || (s.VisibleToMembers() && addressed)
+	return u.CanRun(s) || (s.VisibleToMembers() && addressed)
 }

@@ -57,6 +57,7 @@ type Survey struct {
 	Edition     string // label of this edition within its series ("2026", "2026-10")
 	Period      string // the period of a recurring series' edition ("2026-10"); "" otherwise
 	Audience    string // peer group key; "" for all active members
+	WorkGroup   string // the work group whose chairs run it and whose people answer it; "" for none
 	Deadline    *time.Time
 	Policy      ResultsPolicy
 	Sections    []Section

@@ -106,3 +106,48 @@ func TestTokens(t *testing.T) {
 		}
 	}
 }
+
+// TestCanRun: the secretariat runs every survey; a chair only those of the
+// groups it chairs; nobody runs a survey of no group but the secretariat.
+func TestCanRun(t *testing.T) {
+	secretariat := User{Role: RoleSecretariat}
+	chair := User{Role: RoleViewer, Member: "dk", Chaired: []string{"technical"}}
+	member := User{Role: RoleRespondent, Member: "dk"}
+	for _, c := range []struct {
+		name       string
+		u          User
+		group      string
+		run        bool
+		authorIn   bool
+		authorNone bool
+	}{
+		{"secretariat, a group's survey", secretariat, "technical", true, true, true},
+		{"secretariat, no group", secretariat, "", true, true, true},
+		{"chair, its group", chair, "technical", true, true, false},
+		{"chair, another group", chair, "legal", false, false, false},
+		{"chair, no group", chair, "", false, false, false},
+		{"member, a group", member, "technical", false, false, false},
+		{"member, no group", member, "", false, false, false},
+		{"a user of no member, with a chair list", User{Role: RoleRespondent, Chaired: []string{"technical"}}, "technical", false, false, false},
+	} {
+		sv := Survey{WorkGroup: c.group}
+		if got := c.u.CanRun(sv); got != c.run {
+			t.Errorf("%s: CanRun = %v, want %v", c.name, got, c.run)
+		}
+		if got := c.u.CheckRun(sv) == nil; got != c.run {
+			t.Errorf("%s: CheckRun allows %v, want %v", c.name, got, c.run)
+		}
+		if got := c.u.CheckAuthorIn(c.group) == nil; got != c.authorIn {
+			t.Errorf("%s: CheckAuthorIn(%q) allows %v, want %v", c.name, c.group, got, c.authorIn)
+		}
+		if got := c.u.CheckAuthorIn("") == nil; got != c.authorNone {
+			t.Errorf("%s: CheckAuthorIn(\"\") allows %v, want %v", c.name, got, c.authorNone)
+		}
+	}
+	if err := chair.CheckRun(Survey{WorkGroup: "legal"}); ErrorReason(err) != NotChair {
+		t.Errorf("a chair outside its group: %v, want reason not_chair", err)
+	}
+	if err := member.CheckRun(Survey{}); ErrorReason(err) != SecretariatOnly {
+		t.Errorf("a member, a survey of no group: %v, want reason secretariat_only", err)
+	}
+}

@@ -27,6 +27,10 @@ type User struct {
 	Active    bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// Chaired lists the keys of the work groups u chairs, as read with u at
+	// authentication; see CanRun.
+	Chaired []string
 }
 
 // UserUpdate holds the fields of a user that may change; nil leaves a field alone.
