@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -142,6 +143,7 @@ func (h *Handler) surveyPage(w http.ResponseWriter, r *http.Request, v *visit) {
 type field struct {
 	Q       questionDoc
 	Values  []string // the form's values: one, or the chosen options
+	Orig    string   // the stored values as JSON, to tell what the user changed
 	Error   string
 	Missing bool
 	Scale   []string
@@ -215,11 +217,13 @@ func (h *Handler) showAnswers(w http.ResponseWriter, r *http.Request, v *visit, 
 		if !slices.Contains(resp.VisibleQuestions, q.Key) {
 			continue
 		}
-		f := field{Q: q, Error: errs[q.Key], Missing: slices.Contains(resp.MissingRequired, q.Key)}
+		stored := formValues(resp.Answers[q.Key])
+		orig, _ := json.Marshal(append([]string{}, stored...))
+		f := field{Q: q, Error: errs[q.Key], Missing: slices.Contains(resp.MissingRequired, q.Key), Orig: string(orig)}
 		if vals, ok := mine[q.Key]; ok {
 			f.Values = vals
 		} else {
-			f.Values = formValues(resp.Answers[q.Key])
+			f.Values = stored
 		}
 		if q.Type == "scale" {
 			n := 5
@@ -262,9 +266,18 @@ func (h *Handler) answerPost(w http.ResponseWriter, r *http.Request, v *visit) {
 	path := "/v1/surveys/" + url.PathEscape(id) + "/responses/" + url.PathEscape(member)
 	version := r.PostFormValue("version")
 	action := r.PostFormValue("action")
+	// Only what the user changed is written: the other fields of the page, as
+	// they were loaded, must not overwrite a colleague's newer answers.
 	mine := map[string][]string{}
 	for _, key := range r.PostForm["q"] {
-		mine[key] = nonEmpty(r.PostForm["a."+key])
+		vals := nonEmpty(r.PostForm["a."+key])
+		var orig []string
+		if o := r.PostFormValue("o." + key); o != "" {
+			_ = json.Unmarshal([]byte(o), &orig)
+		}
+		if !sameValues(vals, orig) || r.PostFormValue("o."+key) == "" {
+			mine[key] = vals
+		}
 	}
 	if action == "withdraw" {
 		rep := h.call(r.Context(), r, v.user, http.MethodPost, path+"/withdraw", nil, "", "If-Match", strconv.Quote(version))
@@ -340,6 +353,14 @@ func toAnswer(typ string, vals []string) any {
 		}
 	}
 	return s
+}
+
+// sameValues reports whether two fields' values are the same set.
+func sameValues(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 func nonEmpty(vals []string) []string {

@@ -192,7 +192,8 @@ func (s *site) lastLink(email string) string {
 			s.t.Fatal(err)
 		}
 		if m.Kind == survey.MailSignIn && m.To == email {
-			link = m.Data.Link
+			link = m.Data.Link // the newest: Jobs lists newest first
+			break
 		}
 	}
 	if link == "" {
