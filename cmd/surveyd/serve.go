@@ -67,7 +67,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    api.MaxHeaderBytes,
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
+	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect(), "web_app", baseURL(ln.Addr())+"/")
 	stopWorker, err := startWorker(ctx, st, log, m, getenv, baseURL(ln.Addr()))
 	if err != nil {
 		_ = ln.Close()
