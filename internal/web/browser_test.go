@@ -270,6 +270,21 @@ func TestBrowser(t *testing.T) {
 		b.open("/tokens")
 		b.waitFor("Your API tokens")
 		b.checkA11y("tokens")
+
+		// At a phone's width nothing runs off the side of the page.
+		b.do(chromedp.EmulateViewport(390, 844))
+		for _, p := range []string{"/", page, "/surveys/" + id + "/results"} {
+			b.open(p)
+			b.waitFor("Sign out")
+			fits, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`))
+			if err != nil || !fits {
+				t.Errorf("%s is wider than a phone's screen (%v)", p, err)
+			}
+			b.checkA11y("phone " + p)
+		}
+		b.open(page)
+		b.waitFor("Is your zone signed?")
+		b.shot("phone-answer")
 	})
 }
 

@@ -618,3 +618,53 @@ func readAll(r *http.Request, name string) ([]byte, string, error) {
 	b, err := io.ReadAll(f)
 	return b, hdr.Filename, err
 }
+
+type seriesView struct {
+	Key      string
+	Title    string
+	Metrics  []questionDoc
+	Editions []struct {
+		SurveyID string     `json:"survey_id"`
+		Period   string     `json:"period"`
+		Status   string     `json:"status"`
+		Deadline *time.Time `json:"deadline"`
+	} `json:"editions"`
+	Member string
+}
+
+// seriesPage serves GET /series/{key}: the monthly statistics, the periods to
+// answer and the trend of each figure, the member's against the group's median.
+func (h *Handler) seriesPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	var doc struct {
+		Key      string `json:"key"`
+		Title    string `json:"title"`
+		Template struct {
+			Sections []sectionDoc `json:"sections"`
+		} `json:"template"`
+		Editions json.RawMessage `json:"editions"`
+	}
+	if rep, ok := h.get(r, v, "/v1/series/"+url.PathEscape(r.PathValue("key")), &doc); !ok {
+		h.refused(w, r, v, rep)
+		return
+	}
+	view := seriesView{Key: doc.Key, Title: doc.Title, Member: v.user.Member}
+	_ = json.Unmarshal(doc.Editions, &view.Editions)
+	slices.Reverse(view.Editions) // the newest period first
+	if len(view.Editions) > 12 {
+		view.Editions = view.Editions[:12]
+	}
+	for _, s := range doc.Template.Sections {
+		for _, q := range s.Questions {
+			if q.Type == "integer" || q.Type == "number" || q.Type == "percentage" {
+				view.Metrics = append(view.Metrics, q)
+			}
+		}
+	}
+	h.render(w, r, v, http.StatusOK, "series", doc.Title, view, "")
+}
+
+// trendChart serves GET /series/{key}/charts/{question}: the API's trend chart.
+func (h *Handler) trendChart(w http.ResponseWriter, r *http.Request, v *visit) {
+	q := url.Values{"format": {"svg"}, "question": {r.PathValue("question")}}
+	h.pass(w, r, v, "/v1/series/"+url.PathEscape(r.PathValue("key"))+"/trends/chart?"+q.Encode())
+}

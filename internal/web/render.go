@@ -26,7 +26,7 @@ type page struct {
 // pageNames are the templates under templates/, each rendered inside layout.html.
 func pageNames() []string {
 	return []string{"signin", "confirm", "message", "home", "admin", "answer", "conflict", "history", "results",
-		"tokens", "manage", "newsurvey"}
+		"tokens", "manage", "newsurvey", "series"}
 }
 
 func parsePages() (map[string]*template.Template, error) {

@@ -110,6 +110,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /surveys/{id}/results", h.signedIn(h.resultsPage))
 	m.HandleFunc("GET /surveys/{id}/results/charts/{question}", h.signedIn(h.resultsChart))
 	m.HandleFunc("GET /surveys/{id}/results/export", h.signedIn(h.resultsExport))
+	m.HandleFunc("GET /series/{key}", h.signedIn(h.seriesPage))
+	m.HandleFunc("GET /series/{key}/charts/{question}", h.signedIn(h.trendChart))
 
 	// The secretariat's pages; the API refuses everyone else, by its own rule.
 	m.HandleFunc("GET /surveys/new", h.signedIn(h.newSurveyPage))

@@ -340,6 +340,9 @@ func TestAnswerAndResults(t *testing.T) {
 			t.Fatal("a form without its token changed the response")
 		}
 		save(alice, "submit", map[string]string{"since": "2010"}).want(200, "Your response was submitted", "submitted")
+		// Withdraw and submit again, until the deadline.
+		alice.post(page, url.Values{"version": {version(alice)}, "action": {"withdraw"}}).want(200, "Your response was withdrawn", "draft")
+		save(alice, "submit", map[string]string{}).want(200, "Your response was submitted")
 		alice.get(page+"/history").want(200, "History of the response of dk", "since", "algorithm", "ecdsa")
 
 		// Another member's response: the API's own refusal.
@@ -398,6 +401,37 @@ func TestHeaders(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != 401 || !strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'none'") {
 			t.Errorf("API: %d %q", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+		}
+	})
+}
+
+const monthlyStats = `{"key": "monthly-stats", "title": "Monthly statistics", "recurrence": "monthly", "open_day": 1, "deadline_days": 20,
+  "template": {"title": "Monthly statistics", "results_policy": {"min_respondents": 1},
+    "sections": [{"key": "counts", "title": "Counts", "questions": [
+      {"key": "domains", "type": "integer", "prompt": "Domains under management", "required": true, "constraints": {"min": 0}}]}]}}`
+
+func TestMonthlyStatistics(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		s := newSite(t, db)
+		if code, body := s.apiCall("POST", "/v1/series", monthlyStats); code != 201 {
+			t.Fatalf("series: %d %s", code, body)
+		}
+		code, body := s.apiCall("POST", "/v1/series/monthly-stats/editions", `{"period":"2026-10"}`)
+		if code != 201 {
+			t.Fatalf("edition: %d %s", code, body)
+		}
+		var ed struct{ ID string }
+		_ = json.Unmarshal(body, &ed)
+		b := s.signIn("alice@dk.example.org")
+		b.want(200, "Needs you now", "series and trends")
+		b.get("/series/monthly-stats").want(200, "Monthly statistics", "Enter the figures of 2026-10", "Domains under management")
+		b.get("/surveys/"+ed.ID+"/responses/dk").want(200, "Domains under management")
+		v := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(b.page)[1]
+		b.post("/surveys/"+ed.ID+"/responses/dk", url.Values{"version": {v}, "action": {"submit"}, "q": {"domains"}, "a.domains": {"1320000"}}).
+			want(200, "Your response was submitted")
+		chart := b.get("/series/monthly-stats/charts/domains")
+		if chart.status != 200 || !strings.Contains(chart.page, "<svg") {
+			t.Fatalf("trend chart: %d %.300s", chart.status, chart.page)
 		}
 	})
 }
