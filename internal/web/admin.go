@@ -140,3 +140,83 @@ func (h *Handler) newSurveyPost(w http.ResponseWriter, r *http.Request, v *visit
 	}
 	http.Redirect(w, r, "/surveys/"+url.PathEscape(made.ID), http.StatusSeeOther)
 }
+
+type adminView struct {
+	Members struct {
+		Items []struct {
+			Code, Name, Country, Membership string
+			Active                          bool
+		} `json:"items"`
+	}
+	Users struct {
+		Items []struct {
+			ID, Email, Name, Role string
+			Member                *string
+			Active                bool
+		} `json:"items"`
+	}
+	Groups struct {
+		Items []struct {
+			Key, Name string
+			Members   []string
+		} `json:"items"`
+	}
+	Webhooks struct {
+		Items []struct {
+			ID, URL string
+			Events  []string
+			Active  bool
+		} `json:"items"`
+	}
+	Problem *problem
+	Message string
+}
+
+// adminPage serves GET /admin: the members, users, peer groups and webhooks, as
+// the API lists them to the secretariat (first pages of 200).
+func (h *Handler) adminPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	h.showAdmin(w, r, v, http.StatusOK, nil, "")
+}
+
+func (h *Handler) showAdmin(w http.ResponseWriter, r *http.Request, v *visit, status int, p *problem, message string) {
+	if err := v.user.RequireSecretariat(); err != nil {
+		h.fail(w, r, v, http.StatusForbidden, "Forbidden", err.Error())
+		return
+	}
+	view := adminView{Problem: p, Message: message}
+	for path, out := range map[string]any{"/v1/members?limit=200": &view.Members, "/v1/users?limit=200": &view.Users,
+		"/v1/peer-groups?limit=200": &view.Groups, "/v1/webhooks?limit=200": &view.Webhooks} {
+		if rep, ok := h.get(r, v, path, out); !ok {
+			h.refused(w, r, v, rep)
+			return
+		}
+	}
+	h.render(w, r, v, status, "administration", "Administration", view, "")
+}
+
+// createUserPost serves POST /admin/users: a person who may then sign in.
+func (h *Handler) createUserPost(w http.ResponseWriter, r *http.Request, v *visit) {
+	body := map[string]any{"email": r.PostFormValue("email"), "name": r.PostFormValue("name"), "role": r.PostFormValue("role")}
+	if m := r.PostFormValue("member"); m != "" {
+		body["member"] = m
+	}
+	rep := h.sendJSON(r, v, http.MethodPost, "/v1/users", body)
+	if !rep.ok() {
+		p := rep.problem()
+		h.showAdmin(w, r, v, rep.Status, &p, "")
+		return
+	}
+	h.showAdmin(w, r, v, http.StatusOK, nil, "The user was made; they can sign in with their address.")
+}
+
+// userActivePost serves POST /admin/users/{id}/active (active=true|false): a
+// deactivated user's sessions and tokens stop working at once.
+func (h *Handler) userActivePost(w http.ResponseWriter, r *http.Request, v *visit) {
+	rep := h.sendJSON(r, v, http.MethodPatch, "/v1/users/"+url.PathEscape(r.PathValue("id")),
+		map[string]any{"active": r.PostFormValue("active") == "true"})
+	if !rep.ok() {
+		h.refused(w, r, v, rep)
+		return
+	}
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}

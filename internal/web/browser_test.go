@@ -252,6 +252,9 @@ func TestBrowser(t *testing.T) {
 		b.open("/surveys/new")
 		b.waitFor("Upload a questionnaire")
 		b.checkA11y("new-survey")
+		b.open("/admin")
+		b.waitFor("Administration", "Peer groups")
+		b.checkA11y("administration")
 		b.signOut()
 
 		// The member reads its results and a chart.

@@ -26,7 +26,7 @@ type page struct {
 // pageNames are the templates under templates/, each rendered inside layout.html.
 func pageNames() []string {
 	return []string{"signin", "confirm", "message", "home", "admin", "answer", "conflict", "history", "results",
-		"tokens", "manage", "newsurvey", "series"}
+		"tokens", "manage", "newsurvey", "series", "administration"}
 }
 
 func parsePages() (map[string]*template.Template, error) {

@@ -435,3 +435,27 @@ func TestMonthlyStatistics(t *testing.T) {
 		}
 	})
 }
+
+func TestAdministration(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		s := newSite(t, db)
+		admin := s.signIn("admin@example.org")
+		admin.get("/admin").want(200, "Administration", "alice@dk.example.org", "Registry dk")
+		admin.post("/admin/users", url.Values{"email": {"not an address"}, "role": {"respondent"}, "member": {"se"}}).want(422, "email")
+		admin.get("/admin").post("/admin/users", url.Values{"email": {"carol@se.example.org"}, "name": {"Carol"}, "role": {"respondent"}, "member": {"se"}}).
+			want(200, "The user was made", "carol@se.example.org")
+		carol := s.signIn("carol@se.example.org")
+		carol.get("/admin").want(403, "only the secretariat")
+		var id []string
+		for _, row := range strings.Split(admin.page, "<tr>") {
+			if strings.Contains(row, "Deactivate carol@se.example.org") {
+				id = regexp.MustCompile(`/admin/users/([^/"]+)/active`).FindStringSubmatch(row)
+			}
+		}
+		if id == nil {
+			t.Fatalf("no deactivate button for carol:\n%s", admin.page)
+		}
+		admin.post("/admin/users/"+id[1]+"/active", url.Values{"active": {"false"}}).want(200, "Administration")
+		carol.get("/tokens").want(401, "Your e-mail address")
+	})
+}
