@@ -26,6 +26,10 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if p := c.Request().URL.Path; p != "/v1" && !strings.HasPrefix(p, "/v1/") {
 			return next(c)
 		}
+		if u, ok := survey.CallerFrom(c.Request().Context()); ok {
+			c.Set(callerKey, callerInfo{user: u}) // the web app's signed-in user, in process
+			return next(c)
+		}
 		scheme, secret, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || secret == "" {
 			return survey.Errorf(survey.Unauthorized, "send an API token as \"Authorization: Bearer <token>\"")

@@ -13,6 +13,7 @@ import (
 	"github.com/tldcouncil/surveyd/api"
 	"github.com/tldcouncil/surveyd/internal/demo"
 	"github.com/tldcouncil/surveyd/internal/store"
+	"github.com/tldcouncil/surveyd/internal/web"
 )
 
 // shutdownGrace is how long in-flight requests may take to finish after a signal.
@@ -50,16 +51,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			demoHint(stdout, cfg)
 		}
 	}
+	// The web app serves the pages and passes the API's paths to the API.
+	pages, err := web.New(web.Config{Store: st, Logger: log, BaseURL: getenv("SURVEY_BASE_URL"),
+		API: api.New(api.Config{Store: st, Logger: log, CORSOrigins: cfg.corsOrigins, Metrics: m,
+			Self: selfAddrs(ln.Addr(), getenv("SURVEY_BASE_URL"))})})
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	srv := &http.Server{
-		Handler: api.New(api.Config{Store: st, Logger: log, CORSOrigins: cfg.corsOrigins, Metrics: m,
-			Self: selfAddrs(ln.Addr(), getenv("SURVEY_BASE_URL"))}),
+		Handler:           pages,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    api.MaxHeaderBytes,
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect())
+	log.Info("serving", "addr", ln.Addr().String(), "database", st.Dialect(), "web_app", baseURL(ln.Addr())+"/")
 	stopWorker, err := startWorker(ctx, st, log, m, getenv, baseURL(ln.Addr()))
 	if err != nil {
 		_ = ln.Close()

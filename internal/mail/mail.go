@@ -38,7 +38,7 @@ type Templates struct {
 // Names are the templates a Mail may name.
 func Names() []string {
 	return []string{"invitation", "reminder", "receipt_submitted", "receipt_withdrawn", "results",
-		"period_opened", "period_closing", "notice"}
+		"period_opened", "period_closing", "notice", "signin"}
 }
 
 // ParseTemplates reads the embedded templates.

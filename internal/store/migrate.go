@@ -331,6 +331,30 @@ var migrations = []migration{
 		`CREATE INDEX audit_log_object ON audit_log (object_type, object_id, id)`,
 		`CREATE INDEX audit_log_member ON audit_log (member_code, id)`,
 	}},
+	// The web app's sign-in links and sessions of people (decision 0023); only
+	// hashes of their secrets are stored.
+	{13, "web sessions", []string{
+		`CREATE TABLE signin_links (
+			hash TEXT PRIMARY KEY,
+			user_id TEXT NOT NULL REFERENCES users (id),
+			email TEXT NOT NULL,
+			created_at TIMESTAMP NOT NULL,
+			expires_at TIMESTAMP NOT NULL,
+			used_at TIMESTAMP
+		)`,
+		`CREATE INDEX signin_links_email ON signin_links (email, created_at)`,
+		`CREATE TABLE web_sessions (
+			id TEXT PRIMARY KEY,
+			hash TEXT NOT NULL UNIQUE,
+			user_id TEXT NOT NULL REFERENCES users (id),
+			csrf TEXT NOT NULL,
+			created_at TIMESTAMP NOT NULL,
+			last_seen_at TIMESTAMP NOT NULL,
+			expires_at TIMESTAMP NOT NULL,
+			revoked_at TIMESTAMP
+		)`,
+		`CREATE INDEX web_sessions_user ON web_sessions (user_id)`,
+	}},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises migrations of

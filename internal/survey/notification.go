@@ -87,6 +87,7 @@ const (
 	MailResults    MailKind = "results"    // results were published
 	MailStatistics MailKind = "statistics" // a monthly period opened, or is about to close
 	MailNotice     MailKind = "notice"     // a notice to the secretariat, such as a disabled webhook
+	MailSignIn     MailKind = "signin"     // a one-time sign-in link to the web app; never switched off, not a preference
 )
 
 // MailKinds are the kinds of mail, in the order they are shown.
@@ -96,7 +97,7 @@ func MailKinds() []MailKind {
 
 // Optional reports whether a user may switch mails of kind k off. Receipts may not
 // be: they are the member's record of what it sent.
-func (k MailKind) Optional() bool { return k != MailReceipt }
+func (k MailKind) Optional() bool { return k != MailReceipt && k != MailSignIn }
 
 // Valid reports whether k is one of the kinds.
 func (k MailKind) Valid() bool {

@@ -1,6 +1,7 @@
 package survey
 
 import (
+	"context"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -121,3 +122,19 @@ func (u User) CanManageTokensOf(other User) bool {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// callerKey is the context key of WithCaller.
+type callerKey struct{}
+
+// WithCaller returns ctx carrying u as the caller already authenticated by this
+// process (the web app, by its session cookie), so that the API's handlers serve
+// u by their own rules. Nothing on the wire can set it.
+func WithCaller(ctx context.Context, u User) context.Context {
+	return context.WithValue(ctx, callerKey{}, u)
+}
+
+// CallerFrom returns the caller that WithCaller put in ctx.
+func CallerFrom(ctx context.Context) (User, bool) {
+	u, ok := ctx.Value(callerKey{}).(User)
+	return u, ok
+}

@@ -1,0 +1,222 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+type progressDoc struct {
+	Totals struct {
+		Audience   int `json:"audience"`
+		NotStarted int `json:"not_started"`
+		Draft      int `json:"draft"`
+		Submitted  int `json:"submitted"`
+	} `json:"totals"`
+	Members []struct {
+		Member           string     `json:"member"`
+		Name             string     `json:"name"`
+		Status           string     `json:"status"`
+		RequiredAnswered int        `json:"required_answered"`
+		RequiredTotal    int        `json:"required_total"`
+		LastActivity     *time.Time `json:"last_activity"`
+		Deadline         *time.Time `json:"deadline"`
+	} `json:"members"`
+}
+
+type manageView struct {
+	Survey   surveyDoc
+	Progress *progressDoc
+	Message  string
+}
+
+// managePage is the secretariat's page of one survey: its state, the actions
+// its status allows, and the progress of its audience.
+func (h *Handler) managePage(w http.ResponseWriter, r *http.Request, v *visit, message string) {
+	base := "/v1/surveys/" + url.PathEscape(r.PathValue("id"))
+	view := manageView{Message: message}
+	if rep, ok := h.get(r, v, base, &view.Survey); !ok {
+		h.refused(w, r, v, rep)
+		return
+	}
+	if view.Survey.Status != "draft" {
+		var p progressDoc
+		if rep, ok := h.get(r, v, base+"/progress", &p); !ok {
+			h.refused(w, r, v, rep)
+			return
+		}
+		view.Progress = &p
+	}
+	h.render(w, r, v, http.StatusOK, "manage", view.Survey.Title, view, "")
+}
+
+// lifecyclePost serves POST /surveys/{id}/lifecycle: to=open|close|publish, or
+// clone (with edition).
+func (h *Handler) lifecyclePost(w http.ResponseWriter, r *http.Request, v *visit) {
+	id := r.PathValue("id")
+	base := "/v1/surveys/" + url.PathEscape(id)
+	to := r.PostFormValue("to")
+	var rep reply
+	switch to {
+	case "open", "close", "publish":
+		rep = h.call(r.Context(), r, v.user, http.MethodPost, base+"/"+to, nil, "")
+	case "clone":
+		rep = h.sendJSON(r, v, http.MethodPost, base+"/clone", map[string]any{"edition": r.PostFormValue("edition")})
+		if rep.ok() {
+			var made surveyDoc
+			if err := rep.decode(&made); err == nil {
+				http.Redirect(w, r, "/surveys/"+url.PathEscape(made.ID), http.StatusSeeOther)
+				return
+			}
+		}
+	default:
+		h.fail(w, r, v, http.StatusBadRequest, "Unknown action", "Choose open, close, publish or clone.")
+		return
+	}
+	if !rep.ok() {
+		h.refused(w, r, v, rep)
+		return
+	}
+	h.managePage(w, r, v, "Done: the survey is now "+map[string]string{"open": "open", "close": "closed", "publish": "published"}[to]+".")
+}
+
+// extensionPost serves POST /surveys/{id}/extensions: a member's later deadline
+// (member, deadline as a date and time in UTC).
+func (h *Handler) extensionPost(w http.ResponseWriter, r *http.Request, v *visit) {
+	member := r.PostFormValue("member")
+	at, err := time.Parse("2006-01-02T15:04", r.PostFormValue("deadline"))
+	if err != nil {
+		h.fail(w, r, v, http.StatusUnprocessableEntity, "The new deadline is not a date and time", "Enter it as a date and a time, in UTC.")
+		return
+	}
+	rep := h.sendJSON(r, v, http.MethodPut, "/v1/surveys/"+url.PathEscape(r.PathValue("id"))+"/extensions/"+url.PathEscape(member),
+		map[string]any{"deadline": at.UTC()})
+	if !rep.ok() {
+		h.refused(w, r, v, rep)
+		return
+	}
+	h.managePage(w, r, v, "The deadline of "+member+" is now "+at.UTC().Format("2 Jan 2006, 15:04 UTC")+".")
+}
+
+type newSurveyView struct {
+	JSON    string
+	Problem *problem
+}
+
+// newSurveyPage serves GET /surveys/new: upload a questionnaire or write its JSON.
+func (h *Handler) newSurveyPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	if err := v.user.RequireSecretariat(); err != nil {
+		h.fail(w, r, v, http.StatusForbidden, "Forbidden", err.Error())
+		return
+	}
+	h.render(w, r, v, http.StatusOK, "newsurvey", "New survey", newSurveyView{}, "")
+}
+
+// newSurveyPost serves POST /surveys/new: an XLSForm or SurveyJS upload, or the
+// survey's JSON; every problem the API finds is shown by its path.
+func (h *Handler) newSurveyPost(w http.ResponseWriter, r *http.Request, v *visit) {
+	var rep reply
+	text := r.PostFormValue("json")
+	if data, name, err := readAll(r, "file"); err == nil && len(data) > 0 {
+		format, ct := "surveyjs", "application/json"
+		if strings.HasSuffix(strings.ToLower(name), ".xlsx") {
+			format, ct = "xlsform", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		}
+		rep = h.call(r.Context(), r, v.user, http.MethodPost, "/v1/surveys/import?format="+format, bytes.NewReader(data), ct)
+	} else {
+		rep = h.call(r.Context(), r, v.user, http.MethodPost, "/v1/surveys", strings.NewReader(text), "application/json")
+	}
+	if !rep.ok() {
+		p := rep.problem()
+		h.render(w, r, v, rep.Status, "newsurvey", "New survey", newSurveyView{JSON: text, Problem: &p}, "")
+		return
+	}
+	var made surveyDoc
+	if err := rep.decode(&made); err != nil {
+		h.internal(w, r, v, err)
+		return
+	}
+	http.Redirect(w, r, "/surveys/"+url.PathEscape(made.ID), http.StatusSeeOther)
+}
+
+type adminView struct {
+	Members struct {
+		Items []struct {
+			Code, Name, Country, Membership string
+			Active                          bool
+		} `json:"items"`
+	}
+	Users struct {
+		Items []struct {
+			ID, Email, Name, Role string
+			Member                *string
+			Active                bool
+		} `json:"items"`
+	}
+	Groups struct {
+		Items []struct {
+			Key, Name string
+			Members   []string
+		} `json:"items"`
+	}
+	Webhooks struct {
+		Items []struct {
+			ID, URL string
+			Events  []string
+			Active  bool
+		} `json:"items"`
+	}
+	Problem *problem
+	Message string
+}
+
+// adminPage serves GET /admin: the members, users, peer groups and webhooks, as
+// the API lists them to the secretariat (first pages of 200).
+func (h *Handler) adminPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	h.showAdmin(w, r, v, http.StatusOK, nil, "")
+}
+
+func (h *Handler) showAdmin(w http.ResponseWriter, r *http.Request, v *visit, status int, p *problem, message string) {
+	if err := v.user.RequireSecretariat(); err != nil {
+		h.fail(w, r, v, http.StatusForbidden, "Forbidden", err.Error())
+		return
+	}
+	view := adminView{Problem: p, Message: message}
+	for path, out := range map[string]any{"/v1/members?limit=200": &view.Members, "/v1/users?limit=200": &view.Users,
+		"/v1/peer-groups?limit=200": &view.Groups, "/v1/webhooks?limit=200": &view.Webhooks} {
+		if rep, ok := h.get(r, v, path, out); !ok {
+			h.refused(w, r, v, rep)
+			return
+		}
+	}
+	h.render(w, r, v, status, "administration", "Administration", view, "")
+}
+
+// createUserPost serves POST /admin/users: a person who may then sign in.
+func (h *Handler) createUserPost(w http.ResponseWriter, r *http.Request, v *visit) {
+	body := map[string]any{"email": r.PostFormValue("email"), "name": r.PostFormValue("name"), "role": r.PostFormValue("role")}
+	if m := r.PostFormValue("member"); m != "" {
+		body["member"] = m
+	}
+	rep := h.sendJSON(r, v, http.MethodPost, "/v1/users", body)
+	if !rep.ok() {
+		p := rep.problem()
+		h.showAdmin(w, r, v, rep.Status, &p, "")
+		return
+	}
+	h.showAdmin(w, r, v, http.StatusOK, nil, "The user was made; they can sign in with their address.")
+}
+
+// userActivePost serves POST /admin/users/{id}/active (active=true|false): a
+// deactivated user's sessions and tokens stop working at once.
+func (h *Handler) userActivePost(w http.ResponseWriter, r *http.Request, v *visit) {
+	rep := h.sendJSON(r, v, http.MethodPatch, "/v1/users/"+url.PathEscape(r.PathValue("id")),
+		map[string]any{"active": r.PostFormValue("active") == "true"})
+	if !rep.ok() {
+		h.refused(w, r, v, rep)
+		return
+	}
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
