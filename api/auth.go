@@ -28,6 +28,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if u, ok := survey.CallerFrom(c.Request().Context()); ok {
 			c.Set(callerKey, callerInfo{user: u}) // the web app's signed-in user, in process
+			c.SetRequest(c.Request().WithContext(store.WithActor(c.Request().Context(), u)))
 			return next(c)
 		}
 		scheme, secret, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")

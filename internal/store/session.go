@@ -216,6 +216,11 @@ func (s *Store) Session(ctx context.Context, secret string, idle time.Duration) 
 		}
 		return Session{}, survey.User{}, sessionRefused()
 	}
+	if user.Member != "" { // a chair runs its groups' surveys in the pages as through a token
+		if user.Chaired, err = s.Chaired(ctx, user.ID); err != nil {
+			return Session{}, survey.User{}, err
+		}
+	}
 	if now.Sub(row.LastSeenAt) >= lastUseGranularity {
 		if err := db.Model(&sessionRow{}).Where("id = ?", row.ID).Update("last_seen_at", now).Error; err != nil {
 			return Session{}, survey.User{}, wrap(err, "record session use")

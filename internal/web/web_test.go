@@ -444,6 +444,23 @@ func TestAdministration(t *testing.T) {
 		admin.post("/admin/users", url.Values{"email": {"not an address"}, "role": {"respondent"}, "member": {"se"}}).want(422, "email")
 		admin.get("/admin").post("/admin/users", url.Values{"email": {"carol@se.example.org"}, "name": {"Carol"}, "role": {"respondent"}, "member": {"se"}}).
 			want(200, "The user was made", "carol@se.example.org")
+		// The change is in the audit trail under the signed-in person, as through a token.
+		made, _, err := s.store.Audit(context.Background(), store.AuditFilter{ObjectType: "user"}, store.Page{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		audited := false
+		for _, e := range made {
+			if strings.Contains(string(e.After), "carol@se.example.org") {
+				audited = e.Actor != "system" && e.Actor != "" && e.RequestID != ""
+				if !audited {
+					t.Errorf("carol's creation is audited as actor %q, request %q", e.Actor, e.RequestID)
+				}
+			}
+		}
+		if !audited {
+			t.Fatalf("carol's creation through the page is not in the audit trail: %+v", made)
+		}
 		carol := s.signIn("carol@se.example.org")
 		carol.get("/admin").want(403, "only the secretariat")
 		var id []string
