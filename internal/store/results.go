@@ -268,9 +268,12 @@ func (s *Store) histograms(db *gorm.DB, sc Scope, sv survey.Survey, out map[stri
 		}
 		e := edge{bins: histogramBins}
 		e.lo, e.hi = niceRange(st.Numeric.Min, st.Numeric.Max)
-		if sc.Coarse {
-			q, _ := sv.Question(key)
+		q, _ := sv.Question(key)
+		switch {
+		case sc.Coarse:
 			e.lo, e.hi, e.bins = memberEdges(sv, q, st.Numeric.Min, st.Numeric.Max)
+		case q.Type == survey.Integer:
+			e.lo, e.hi, e.bins = wholeEdges(e.lo, e.hi)
 		}
 		edges[key] = e
 		cases.WriteString(" WHEN ? THEN (a.num_value - ?) / ?")
@@ -342,6 +345,17 @@ func memberEdges(sv survey.Survey, q survey.Question, lo, hi float64) (float64, 
 	}
 	from := math.Floor(lo/w) * w
 	bins := int(math.Floor((hi-from)/w)) + 1
+	return from, from + float64(bins)*w, bins
+}
+
+// wholeEdges turns the rounded range of an integer question's answers (counts,
+// years) into bars with whole-number edges and a whole width, at most
+// histogramBins of them: a bar such as [2009.6, 2010.9) holds no integer more
+// than [2010, 2011) does, and says it less plainly.
+func wholeEdges(lo, hi float64) (float64, float64, int) {
+	from := math.Floor(lo)
+	w := math.Max(1, math.Ceil((hi-from)/histogramBins))
+	bins := max(int(math.Ceil((hi-from)/w)), 1)
 	return from, from + float64(bins)*w, bins
 }
 
