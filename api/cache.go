@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -88,3 +89,33 @@ type bufferedWriter struct {
 func (w *bufferedWriter) Header() http.Header         { return w.header }
 func (w *bufferedWriter) WriteHeader(status int)      { w.status = status }
 func (w *bufferedWriter) Write(b []byte) (int, error) { return w.body.Write(b) }
+
+// fileTag is the ETag of a file that is streamed and so cannot be hashed
+// (exports of raw responses and series statistics): a hash of what determines
+// the file the caller gets, computed before a row is read. It takes the route
+// and its query, the caller (user, role and member: callers may get different
+// files) and the format, then parts, which name the data: the survey's status
+// and last change, and a digest of its responses from one small query
+// (store.ResponsesDigest). Weak, as revalidated's (decision 0014).
+func fileTag(c echo.Context, format string, parts ...any) string {
+	h := sha256.New()
+	me := caller(c)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s", c.Request().URL.Path, c.Request().URL.RawQuery, me.ID, me.Role, me.Member, format)
+	for _, p := range parts {
+		fmt.Fprintf(h, "\x00%v", p)
+	}
+	return `W/"` + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:18]) + `"`
+}
+
+// notModified sends tag and Cache-Control: private, no-cache, and answers a
+// request whose If-None-Match names tag with a 304 without a body; it reports
+// whether it did, so that the caller streams nothing.
+func notModified(c echo.Context, tag string) (bool, error) {
+	h := c.Response().Header()
+	h.Set("ETag", tag)
+	h.Set(echo.HeaderCacheControl, privateCacheControl)
+	if !matchesTag(c.Request().Header.Get("If-None-Match"), tag) {
+		return false, nil
+	}
+	return true, c.NoContent(http.StatusNotModified)
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -69,6 +70,13 @@ func (s *Server) exportResponses(c echo.Context) error {
 			return fn(r)
 		})
 	}
+	digest, err := s.store.ResponsesDigest(ctx, []string{sv.ID}, !me.IsSecretariat())
+	if err != nil {
+		return err
+	}
+	if done, err := notModified(c, fileTag(c, string(f), sv.ID, sv.Status, sv.UpdatedAt.UnixNano(), digest)); done || err != nil {
+		return err
+	}
 	return s.stream(c, f, fileName(sv.ID+"-answers", f), "answers", func(w export.Writer) error {
 		return export.Responses(w, sv, each)
 	})
@@ -124,6 +132,14 @@ func (s *Server) exportSeries(c echo.Context) error {
 				return err
 			}
 		}
+		// The trends are read already, and small: their values are the tag.
+		points, err := json.Marshal(trends)
+		if err != nil {
+			return err
+		}
+		if done, err := notModified(c, fileTag(c, string(f), sr.Key, sr.UpdatedAt.UnixNano(), from, to, points)); done || err != nil {
+			return err
+		}
 		return s.stream(c, f, name, view, func(w export.Writer) error { return writeAggregates(w, metrics, trends) })
 	}
 	if c.QueryParam("peer_group") != "" || c.QueryParam("member") != "" {
@@ -163,6 +179,19 @@ func (s *Server) exportSeries(c echo.Context) error {
 			}
 		}
 		readable = append(readable, sv)
+	}
+	parts := []any{sr.Key, sr.UpdatedAt.UnixNano(), from, to}
+	ids := make([]string, len(readable))
+	for i, sv := range readable {
+		ids[i] = sv.ID
+		parts = append(parts, sv.ID, sv.Status, sv.UpdatedAt.UnixNano())
+	}
+	digest, err := s.store.ResponsesDigest(ctx, ids, true)
+	if err != nil {
+		return err
+	}
+	if done, err := notModified(c, fileTag(c, string(f), append(parts, digest)...)); done || err != nil {
+		return err
 	}
 	return s.stream(c, f, name, view, func(w export.Writer) error {
 		keys, labels := []any{"period", "member"}, []any{"Period", "Member"}
@@ -269,6 +298,8 @@ func (s *Server) stream(c echo.Context, f export.Format, name, sheet string, wri
 	}
 	if !res.Committed {
 		res.Header().Del(echo.HeaderContentDisposition)
+		res.Header().Del("ETag")
+		res.Header().Del(echo.HeaderCacheControl)
 		return err
 	}
 	s.log.Error("export failed after it started", "error", err, "uri", c.Request().RequestURI,

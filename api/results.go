@@ -46,6 +46,7 @@ type questionResponse struct {
 	Code       *string           `json:"code"`
 	Options    []optionCount     `json:"options,omitempty"`
 	Numeric    *numericResponse  `json:"numeric,omitempty"`
+	Dates      *datesResponse    `json:"dates,omitempty"`
 	Own        *ownResponse      `json:"own,omitempty"`
 	Named      []namedAnswer     `json:"named,omitempty"`
 	Previous   *questionResponse `json:"previous,omitempty"`
@@ -262,6 +263,7 @@ func toQuestionResponse(q results.Question) questionResponse {
 			out.Numeric.Histogram[i] = binResponse{From: b.From, To: b.To, Count: b.Count}
 		}
 	}
+	out.Dates = datesOf(q.Dates)
 	if o := q.Own; o != nil {
 		out.Own = &ownResponse{Answer: o.Answer.JSON(q.Type), PercentileRank: o.PercentileRank, SameChoice: o.SameChoice}
 	}

@@ -44,8 +44,15 @@ var figures = map[string]map[string]any{
 // answers (written by the secretariat on the members' behalf), and returns its id.
 func publishedEdition(h *harness, edition string, answers map[string]map[string]any) string {
 	h.t.Helper()
+	return publishedSurvey(h, fmt.Sprintf(statsSurvey, edition), answers)
+}
+
+// publishedSurvey creates the survey of doc, has the secretariat submit the
+// answers on the members' behalf, and publishes it.
+func publishedSurvey(h *harness, doc string, answers map[string]map[string]any) string {
+	h.t.Helper()
 	ctx := context.Background()
-	r := h.do("admin", "POST", "/v1/surveys", fmt.Sprintf(statsSurvey, edition))
+	r := h.do("admin", "POST", "/v1/surveys", doc)
 	if r.status != 201 {
 		h.t.Fatalf("create: %d %s", r.status, r.body)
 	}

@@ -25,8 +25,9 @@ type Edition struct {
 	Cells   map[Cell]disclosure.Code           // the decisions taken; nil when not audited yet
 }
 
-// Kind is how the audit treats a question's answers, or false for questions that
-// results do not aggregate (text, dates). Numbers are magnitudes when the question
+// Kind is how the audit treats a question's answers, or false for questions
+// whose cells it does not audit: text (n only) and dates, which members see
+// only as bars wide enough to need no audit (decision 0010). Numbers are magnitudes when the question
 // says so, and in the editions of a recurring series, whose questions are
 // monthly or yearly statistics.
 func Kind(sv survey.Survey, q survey.Question) (disclosure.Kind, bool) {

@@ -73,6 +73,7 @@ type Question struct {
 	Suppressed string          // why the aggregate is not shown, for people; "" when it is
 	Options    []OptionCount
 	Numeric    *Numeric
+	Dates      *Dates
 	Own        *Own
 	Named      []NamedAnswer
 	Previous   *Question
@@ -186,6 +187,8 @@ func (in Input) question(q survey.Question, section string) Question {
 		if q.Type == survey.Percentage {
 			r.Numeric = perOne(r.Numeric)
 		}
+	case q.Type == survey.Date:
+		r.Dates = dates(st.Dates, member, in.Survey.Policy.MinRespondents)
 	}
 	if r.Own != nil {
 		in.standing(q, st, r.Own, r.Numeric)
@@ -209,10 +212,32 @@ func perOne(n *Numeric) *Numeric {
 // in a bar pins no answer to within a tenth; the quartiles are the middles of
 // the bars that hold them, never an answer; the mean is the audited total over n.
 func coarse(sv survey.Survey, q survey.Question, n *survey.NumericStats, k int) *Numeric {
-	var bars []survey.Bin
 	amount := sv.IsMagnitude(q)
 	wide := func(b survey.Bin) bool { return !amount || b.To-b.From >= 2*disclosure.DefaultP*math.Abs(b.From) }
-	for _, b := range n.Histogram {
+	bars := mergeBars(n.Histogram, k, wide)
+	total := 0
+	for _, b := range bars {
+		total += b.Count
+	}
+	quantile := func(p float64) float64 {
+		rank, seen := p*float64(total-1), 0
+		for _, b := range bars {
+			seen += b.Count
+			if float64(seen) > rank {
+				return round((b.From + b.To) / 2)
+			}
+		}
+		return round((bars[len(bars)-1].From + bars[len(bars)-1].To) / 2)
+	}
+	return &Numeric{Mean: round(n.Mean), Q1: quantile(0.25), Median: quantile(0.5), Q3: quantile(0.75), Histogram: roundBins(bars)}
+}
+
+// mergeBars merges each bar that is not empty with the next until it holds at
+// least k answers and is wide enough, and a last bar still too small with the
+// one before it.
+func mergeBars(histogram []survey.Bin, k int, wide func(survey.Bin) bool) []survey.Bin {
+	var bars []survey.Bin
+	for _, b := range histogram {
 		if len(bars) > 0 {
 			last := &bars[len(bars)-1]
 			if (last.Count > 0 && last.Count < k) || !wide(*last) && last.Count > 0 {
@@ -231,21 +256,7 @@ func coarse(sv survey.Survey, q survey.Question, n *survey.NumericStats, k int) 
 		bars = bars[:len(bars)-1]
 		bars[len(bars)-1].To, bars[len(bars)-1].Count = last.To, bars[len(bars)-1].Count+last.Count
 	}
-	total := 0
-	for _, b := range bars {
-		total += b.Count
-	}
-	quantile := func(p float64) float64 {
-		rank, seen := p*float64(total-1), 0
-		for _, b := range bars {
-			seen += b.Count
-			if float64(seen) > rank {
-				return round((b.From + b.To) / 2)
-			}
-		}
-		return round((bars[len(bars)-1].From + bars[len(bars)-1].To) / 2)
-	}
-	return &Numeric{Mean: round(n.Mean), Q1: quantile(0.25), Median: quantile(0.5), Q3: quantile(0.75), Histogram: roundBins(bars)}
+	return bars
 }
 
 // counts lists the options in the question's order with their counts and shares

@@ -85,7 +85,43 @@ func (s *Store) Stats(ctx context.Context, sv survey.Survey, sc Scope) (map[stri
 	if err := s.histograms(db, sc, sv, out); err != nil {
 		return nil, wrap(err, "histograms")
 	}
+	if err := s.countDates(db, sc, sv, out); err != nil {
+		return nil, wrap(err, "count dates")
+	}
 	return out, nil
+}
+
+// countDates counts the answers of date questions per day, earliest first:
+// one row per day answered, however many answered it (so memory grows with
+// the days in the answers' span, not with the answers).
+func (s *Store) countDates(db *gorm.DB, sc Scope, sv survey.Survey, out map[string]*survey.Stats) error {
+	var keys []string
+	for _, q := range sv.Questions() {
+		if q.Type == survey.Date && out[q.Key].N > 0 {
+			keys = append(keys, q.Key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	cond, args := sc.where("a")
+	var days []struct {
+		QuestionKey string
+		DateValue   string
+		N           int
+	}
+	err := db.Raw(`SELECT a.question_key, a.date_value, COUNT(*) AS n
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		WHERE `+cond+` AND a.date_value IS NOT NULL AND a.question_key IN ?
+		GROUP BY a.question_key, a.date_value ORDER BY a.question_key, a.date_value`, append(args, keys)...).Scan(&days).Error
+	if err != nil {
+		return err
+	}
+	for _, d := range days {
+		st := out[d.QuestionKey]
+		st.Dates = append(st.Dates, survey.DateCount{Date: d.DateValue, N: d.N})
+	}
+	return nil
 }
 
 // isNumeric reports whether a question's answers are summarised by mean and
@@ -268,9 +304,12 @@ func (s *Store) histograms(db *gorm.DB, sc Scope, sv survey.Survey, out map[stri
 		}
 		e := edge{bins: histogramBins}
 		e.lo, e.hi = niceRange(st.Numeric.Min, st.Numeric.Max)
-		if sc.Coarse {
-			q, _ := sv.Question(key)
+		q, _ := sv.Question(key)
+		switch {
+		case sc.Coarse:
 			e.lo, e.hi, e.bins = memberEdges(sv, q, st.Numeric.Min, st.Numeric.Max)
+		case q.Type == survey.Integer:
+			e.lo, e.hi, e.bins = wholeEdges(e.lo, e.hi)
 		}
 		edges[key] = e
 		cases.WriteString(" WHEN ? THEN (a.num_value - ?) / ?")
@@ -342,6 +381,17 @@ func memberEdges(sv survey.Survey, q survey.Question, lo, hi float64) (float64, 
 	}
 	from := math.Floor(lo/w) * w
 	bins := int(math.Floor((hi-from)/w)) + 1
+	return from, from + float64(bins)*w, bins
+}
+
+// wholeEdges turns the rounded range of an integer question's answers (counts,
+// years) into bars with whole-number edges and a whole width, at most
+// histogramBins of them: a bar such as [2009.6, 2010.9) holds no integer more
+// than [2010, 2011) does, and says it less plainly.
+func wholeEdges(lo, hi float64) (float64, float64, int) {
+	from := math.Floor(lo)
+	w := math.Max(1, math.Ceil((hi-from)/histogramBins))
+	bins := max(int(math.Ceil((hi-from)/w)), 1)
 	return from, from + float64(bins)*w, bins
 }
 

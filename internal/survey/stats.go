@@ -7,6 +7,13 @@ type Stats struct {
 	N        int            // respondents that answered
 	Counts   map[string]int // choice option, boolean ("true"/"false") and scale ("1".."N") counts
 	Numeric  *NumericStats  // integer, number and percentage questions
+	Dates    []DateCount    // date questions: how many answered each day, earliest first
+}
+
+// DateCount is how many respondents answered one date (YYYY-MM-DD).
+type DateCount struct {
+	Date string
+	N    int
 }
 
 // NumericStats summarise the numbers answered to one question. Quartiles are
