@@ -1,0 +1,93 @@
+package api_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/tldcouncil/surveyd/internal/dbtest"
+)
+
+// TestResultsCache reads every view of a published edition twice, as the
+// secretariat and as members, first with the cache empty (computed from the
+// answers) and then from the cache, and wants the same bytes; then proves that
+// the second read came from the cache, and that a changed policy is never
+// served from a view cached before it.
+func TestResultsCache(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		h := newHarness(t, db)
+		withRegistries(h, "ma", "mb", "mc", "md", "me", "mf", "mg")
+		if r := h.do("admin", "POST", "/v1/peer-groups", map[string]any{"key": "north", "name": "North",
+			"members": []string{"ma", "mb", "mc", "md"}}); r.status != 201 {
+			t.Fatalf("peer group: %d %s", r.status, r.body)
+		}
+		publishedEdition(h, "2025", figures)
+		id := publishedEdition(h, "2026", figures)
+		exec := func(sql string) int64 {
+			t.Helper()
+			res, err := h.store.DB().Exec(sql)
+			if err != nil {
+				t.Fatalf("%s: %v", sql, err)
+			}
+			n, _ := res.RowsAffected()
+			return n
+		}
+		read := func(as, query string) []byte {
+			t.Helper()
+			r := h.do(as, "GET", "/v1/surveys/"+id+"/results"+query, nil)
+			if r.status != 200 {
+				t.Fatalf("%s reads %s: %d %s", as, query, r.status, r.body)
+			}
+			return r.body
+		}
+		queries := []string{"", "?compare=previous", "?question=size", "?question=algo&compare=previous",
+			"?peer_group=north", "?peer_group=north&compare=previous&question=tools"}
+		for _, as := range []string{"admin", "ma", "me"} {
+			for _, q := range queries {
+				exec("DELETE FROM results_cache")
+				computed := read(as, q)
+				cached := read(as, q)
+				if !bytes.Equal(computed, cached) {
+					t.Errorf("%s %q: cached results differ from computed\ncomputed %s\ncached   %s", as, q, computed, cached)
+				}
+			}
+		}
+		// The second read is the cache's: what the cache holds is what is served.
+		exec("DELETE FROM results_cache")
+		before := read("ma", "")
+		if n := exec(`UPDATE results_cache SET body = REPLACE(body, '"respondents":6', '"respondents":999') WHERE survey_id = '` + id + `'`); n != 1 {
+			t.Fatalf("%d cached views of the whole for a member, want 1", n)
+		}
+		if got := read("ma", ""); !bytes.Contains(got, []byte(`"respondents":999`)) {
+			t.Fatalf("the member's second read did not come from the cache: %s", got)
+		}
+		// A stricter policy: the view cached before is never served again.
+		if r := h.do("admin", "PATCH", "/v1/surveys/"+id, `{"results_policy":{"min_respondents":4}}`); r.status != 200 {
+			t.Fatalf("stricter policy: %d %s", r.status, r.body)
+		}
+		after := read("ma", "")
+		if bytes.Contains(after, []byte(`"respondents":999`)) {
+			t.Fatal("a view cached before the policy changed was served after it")
+		}
+		if bytes.Equal(after, before) {
+			t.Fatal("the results did not change with the policy")
+		}
+		exec("DELETE FROM results_cache")
+		if fresh := read("ma", ""); !bytes.Equal(fresh, after) {
+			t.Errorf("after the policy change, served %s\nbut computed %s", after, fresh)
+		}
+		// Nothing is cached for a survey that is not published.
+		r := h.do("admin", "POST", "/v1/surveys", `{"title": "Live", "deadline": "2026-12-31T00:00:00Z",
+			"sections": [{"key": "s", "title": "S", "questions": [{"key": "q", "type": "number", "prompt": "Q"}]}]}`)
+		live := r.json(t)["id"].(string)
+		if r := h.do("admin", "POST", "/v1/surveys/"+live+"/open", nil); r.status != 200 {
+			t.Fatalf("open: %d %s", r.status, r.body)
+		}
+		if r := h.do("admin", "GET", "/v1/surveys/"+live+"/results", nil); r.status != 200 {
+			t.Fatalf("live results: %d %s", r.status, r.body)
+		}
+		var n int
+		if err := h.store.DB().QueryRow(`SELECT COUNT(*) FROM results_cache WHERE survey_id = '` + live + `'`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d views cached of an open survey (%v)", n, err)
+		}
+	})
+}
