@@ -2,9 +2,12 @@ package api_test
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
+	"github.com/tldcouncil/surveyd/api"
 	"github.com/tldcouncil/surveyd/internal/dbtest"
+	"github.com/tldcouncil/surveyd/internal/store"
 )
 
 // TestResultsCache reads every view of a published edition twice, as the
@@ -88,6 +91,71 @@ func TestResultsCache(t *testing.T) {
 		var n int
 		if err := h.store.DB().QueryRow(`SELECT COUNT(*) FROM results_cache WHERE survey_id = '` + live + `'`).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("%d views cached of an open survey (%v)", n, err)
+		}
+	})
+}
+
+// TestTwoServersOneDatabase runs two servers, each with its own connections,
+// on one database, clients alternating between them: every read reflects every
+// write acknowledged before it by either server, and neither serves a view the
+// other has made stale.
+func TestTwoServersOneDatabase(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		a := newHarness(t, db)
+		b := *a
+		b.store = db.Open(t, store.Options{Now: a.clock.Now})
+		b.e = api.New(api.Config{Store: b.store, Now: a.clock.Now})
+		servers := []*harness{a, &b}
+		withRegistries(a, "ma", "mb", "mc", "md", "me", "mf", "mg")
+
+		// Live results: each submission acknowledged by one server is counted
+		// by the other's next read.
+		r := a.do("admin", "POST", "/v1/surveys", fmt.Sprintf(statsSurvey, "live"))
+		live := r.json(t)["id"].(string)
+		if r := b.do("admin", "POST", "/v1/surveys/"+live+"/open", nil); r.status != 200 {
+			t.Fatalf("open: %d %s", r.status, r.body)
+		}
+		for i, m := range []string{"ma", "mb", "mc", "md", "me", "mf"} {
+			w, rd := servers[i%2], servers[(i+1)%2]
+			path := "/v1/surveys/" + live + "/responses/" + m
+			if r := w.do("admin", "PATCH", path, map[string]any{"answers": figures[m]}); r.status != 200 {
+				t.Fatalf("answers of %s: %d %s", m, r.status, r.body)
+			}
+			if r := w.do("admin", "POST", path+"/submit", nil); r.status != 200 {
+				t.Fatalf("submit %s: %d %s", m, r.status, r.body)
+			}
+			got := rd.do("admin", "GET", "/v1/surveys/"+live+"/results?question=size", nil).json(t)
+			if got["respondents"] != float64(i+1) {
+				t.Fatalf("after %d submissions, the other server counts %v respondents", i+1, got["respondents"])
+			}
+		}
+		for _, step := range []string{"close", "publish"} {
+			if r := a.do("admin", "POST", "/v1/surveys/"+live+"/"+step, nil); r.status != 200 {
+				t.Fatalf("%s: %d %s", step, r.status, r.body)
+			}
+		}
+		// Published: one server computes and keeps the view, the other serves it.
+		for _, as := range []string{"admin", "ma"} {
+			first := b.do(as, "GET", "/v1/surveys/"+live+"/results", nil)
+			second := a.do(as, "GET", "/v1/surveys/"+live+"/results", nil)
+			if first.status != 200 || !bytes.Equal(first.body, second.body) {
+				t.Fatalf("%s: the two servers disagree: %d %s\n%s", as, first.status, first.body, second.body)
+			}
+		}
+		// A stricter policy through one server: the other's next read follows it.
+		before := a.do("ma", "GET", "/v1/surveys/"+live+"/results", nil).body
+		if r := b.do("admin", "PATCH", "/v1/surveys/"+live, `{"results_policy":{"min_respondents":4}}`); r.status != 200 {
+			t.Fatalf("stricter policy: %d %s", r.status, r.body)
+		}
+		after := a.do("ma", "GET", "/v1/surveys/"+live+"/results", nil).body
+		if bytes.Equal(before, after) || !bytes.Contains(after, []byte(`"min_respondents":4`)) {
+			t.Fatalf("the other server still serves the results before the policy changed: %s", after)
+		}
+		if _, err := a.store.DB().Exec("DELETE FROM results_cache"); err != nil {
+			t.Fatal(err)
+		}
+		if fresh := b.do("ma", "GET", "/v1/surveys/"+live+"/results", nil).body; !bytes.Equal(fresh, after) {
+			t.Fatalf("served after the change %s\nbut computed %s", after, fresh)
 		}
 	})
 }

@@ -214,7 +214,10 @@ func (s *Server) gather(ctx context.Context, in *results.Input, own survey.Respo
 			in.OwnInScope = slices.Contains(members, own.Member)
 		}
 	}
-	in.Ranks, err = s.store.Ranks(ctx, sc, own.ID)
+	if in.Viewer.IsSecretariat() {
+		// Only the secretariat's standing uses exact ranks; a member's is read off its bars.
+		in.Ranks, err = s.store.Ranks(ctx, sc, own.ID)
+	}
 	return err
 }
 
