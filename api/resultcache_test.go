@@ -23,7 +23,7 @@ func TestResultsCache(t *testing.T) {
 			"members": []string{"ma", "mb", "mc", "md"}}); r.status != 201 {
 			t.Fatalf("peer group: %d %s", r.status, r.body)
 		}
-		publishedEdition(h, "2025", figures)
+		prev := publishedEdition(h, "2025", figures)
 		id := publishedEdition(h, "2026", figures)
 		exec := func(sql string) int64 {
 			t.Helper()
@@ -52,6 +52,15 @@ func TestResultsCache(t *testing.T) {
 				if !bytes.Equal(computed, cached) {
 					t.Errorf("%s %q: cached results differ from computed\ncomputed %s\ncached   %s", as, q, computed, cached)
 				}
+			}
+		}
+		// A comparison keeps both editions' views, each under its own survey.
+		exec("DELETE FROM results_cache")
+		read("ma", "?compare=previous&peer_group=north")
+		for _, sv := range []string{id, prev} {
+			var n int
+			if err := h.store.DB().QueryRow(`SELECT COUNT(*) FROM results_cache WHERE survey_id = '` + sv + `'`).Scan(&n); err != nil || n != 1 {
+				t.Fatalf("%d views kept of %s after a comparison over a group (%v), want 1", n, sv, err)
 			}
 		}
 		// The second read is the cache's: what the cache holds is what is served.

@@ -12,7 +12,8 @@ import (
 // between the runs that measure.
 func TestBenchSmoke(t *testing.T) {
 	var out bytes.Buffer
-	cfg := config{Root: "../..", Sizes: []int{20, 40}, Saves: 16, Clients: 4, Requests: 3, Out: "-", Load: 2 * time.Second}
+	cfg := config{Root: "../..", Sizes: []int{20, 40}, Saves: 16, Clients: 4, Requests: 3, Out: "-", Load: 3 * time.Second,
+		LoadReaders: 8, LoadWriters: 2}
 	rep, err := run(context.Background(), cfg, &out)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())

@@ -8,13 +8,6 @@ import (
 	"time"
 )
 
-// The shape of the load test (issue 13): readers of results and trends, and
-// writers of answers, all at once for a bounded time.
-const (
-	loadReaders = 200
-	loadWriters = 16
-)
-
 // loadResult is what the load test measured.
 type loadResult struct {
 	Duration                time.Duration
@@ -34,10 +27,12 @@ func (o loadOps) perSecond(d time.Duration) float64 { return float64(o.Done) / d
 // runLoad reads the results of a published edition (as a member, from the
 // results cache) and a trend (as the secretariat) from loadReaders clients,
 // while loadWriters clients save answers to an open survey, for cfg.Load.
+// Requests in flight at the end are finished and counted, not cut off.
 func runLoad(ctx context.Context, cfg config, c, member *client, resultsPath, trendsPath string, writeSurvey string, writers []string) loadResult {
-	res := loadResult{Duration: cfg.Load, Readers: loadReaders, Writers: loadWriters}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Load)
-	defer cancel()
+	res := loadResult{Duration: cfg.Load, Readers: cfg.LoadReaders, Writers: cfg.LoadWriters}
+	start := time.Now()
+	end := start.Add(cfg.Load)
+	more := func() bool { return ctx.Err() == nil && time.Now().Before(end) }
 	type sample struct {
 		kind int // 0 results, 1 trends, 2 writes
 		took time.Duration
@@ -46,20 +41,17 @@ func runLoad(ctx context.Context, cfg config, c, member *client, resultsPath, tr
 	var mu sync.Mutex
 	var samples []sample
 	record := func(kind int, start time.Time, err error) {
-		if ctx.Err() != nil && err != nil {
-			return // cut off by the end of the test, not an error of the server
-		}
 		mu.Lock()
 		samples = append(samples, sample{kind, time.Since(start), err})
 		mu.Unlock()
 	}
 	var wg sync.WaitGroup
 	var seq atomic.Int64
-	for r := range loadReaders {
+	for r := range cfg.LoadReaders {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := r; ctx.Err() == nil; i++ {
+			for i := r; more(); i++ {
 				start := time.Now()
 				if i%2 == 0 {
 					_, err := member.do(ctx, "GET", resultsPath, nil, 200)
@@ -71,12 +63,12 @@ func runLoad(ctx context.Context, cfg config, c, member *client, resultsPath, tr
 			}
 		}()
 	}
-	for w := range loadWriters {
+	for w := range cfg.LoadWriters {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; ctx.Err() == nil; i++ {
-				m := writers[(w+i*loadWriters)%len(writers)]
+			for i := 0; more(); i++ {
+				m := writers[(w+i*cfg.LoadWriters)%len(writers)]
 				start := time.Now()
 				_, err := c.do(ctx, "PATCH", "/v1/surveys/"+writeSurvey+"/responses/"+m,
 					map[string]any{"answers": answersFor(int(seq.Add(1)))}, 200)
@@ -85,6 +77,7 @@ func runLoad(ctx context.Context, cfg config, c, member *client, resultsPath, tr
 		}()
 	}
 	wg.Wait()
+	res.Duration = time.Since(start)
 	var took [3][]time.Duration
 	ops := [3]*loadOps{&res.Results, &res.Trends, &res.Writes}
 	for _, s := range samples {
@@ -108,8 +101,8 @@ func runLoad(ctx context.Context, cfg config, c, member *client, resultsPath, tr
 
 // renderLoad writes the load test's section of the report.
 func renderLoad(l loadResult) string {
-	s := fmt.Sprintf("## Under load\n\n%d readers, each alternating a member's `GET /v1/surveys/{id}/results` of a published edition (served from the results cache) and the secretariat's `GET /v1/series/{key}/trends` above, and %d writers saving 60 answers (`PATCH` of a response) to an open survey, all at once for %s against one server on the trends database.\n\n",
-		l.Readers, l.Writers, l.Duration)
+	s := fmt.Sprintf("## Under load\n\n%d readers, each alternating a member's `GET /v1/surveys/{id}/results` of a published edition (served from the results cache) and the secretariat's `GET /v1/series/{key}/trends` above, and %d writers saving 60 answers (`PATCH` of a response) to an open survey, all at once for %s (the last requests finishing) against one server on the trends database.\n\n",
+		l.Readers, l.Writers, l.Duration.Round(time.Second))
 	s += "| requests | done | per second | p50 | p99 | errors |\n|---|---:|---:|---:|---:|---:|\n"
 	for _, r := range []struct {
 		name string

@@ -34,7 +34,8 @@ func main() {
 }
 
 func configFromEnv(getenv func(string) string) (config, error) {
-	cfg := config{Root: ".", Sizes: []int{1000, 10000}, Saves: 1600, Clients: 16, Requests: 50, Out: "docs/benchmarks.md", Load: time.Minute}
+	cfg := config{Root: ".", Sizes: []int{1000, 10000}, Saves: 1600, Clients: 16, Requests: 50, Out: "docs/benchmarks.md", Load: time.Minute,
+		LoadReaders: 200, LoadWriters: 16}
 	if v := getenv("BENCH_SIZES"); v != "" {
 		cfg.Sizes = nil
 		for _, f := range strings.Split(v, ",") {

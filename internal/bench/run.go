@@ -29,6 +29,9 @@ type config struct {
 	Requests int           // results requests per size
 	Out      string        // the Markdown report; "-" for none
 	Load     time.Duration // how long the load test runs; 0 for none
+	// Concurrent clients of the load test: readers of results and trends,
+	// writers of answers.
+	LoadReaders, LoadWriters int
 }
 
 // sizeResult is the results latency at one size, against its ceiling.

@@ -109,11 +109,15 @@ func runTrends(ctx context.Context, cfg config, admin *pgxpool.Pool, pgURL, bin 
 	if err != nil {
 		return res, err
 	}
-	shared := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: loadReaders + loadWriters}, Timeout: time.Minute}
+	shared := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.LoadReaders + cfg.LoadWriters}, Timeout: time.Minute}
 	sec, member := &client{base: c.base, token: token, http: shared}, &client{base: c.base, token: memberSecret, http: shared}
 	writers := make([]string, trendMembers)
 	for i := range writers {
 		writers[i] = memberCode(i)
+	}
+	// One read first, so that the readers find the view computed and kept.
+	if _, err := member.do(ctx, "GET", "/v1/surveys/"+editions[len(editions)-1]+"/results", nil, 200); err != nil {
+		return res, err
 	}
 	l := runLoad(ctx, cfg, sec, member, "/v1/surveys/"+editions[len(editions)-1]+"/results", path, writeSurvey, writers)
 	res.Load = &l
