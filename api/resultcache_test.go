@@ -3,10 +3,14 @@ package api_test
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tldcouncil/surveyd/api"
 	"github.com/tldcouncil/surveyd/internal/dbtest"
+	"github.com/tldcouncil/surveyd/internal/metrics"
 	"github.com/tldcouncil/surveyd/internal/store"
 )
 
@@ -165,6 +169,52 @@ func TestTwoServersOneDatabase(t *testing.T) {
 		}
 		if fresh := b.do("ma", "GET", "/v1/surveys/"+live+"/results", nil).body; !bytes.Equal(fresh, after) {
 			t.Fatalf("served after the change %s\nbut computed %s", after, fresh)
+		}
+	})
+}
+
+// TestResultsCacheMetrics counts a published view's first read as a miss,
+// computed, and the next as a hit, served from the cache.
+func TestResultsCacheMetrics(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		h := newHarness(t, db)
+		reg := prometheus.NewRegistry()
+		m, err := metrics.New(reg, h.store.DB(), db.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.e = api.New(api.Config{Store: h.store, Now: h.clock.Now, Metrics: m})
+		withRegistries(h, "ma", "mb", "mc", "md", "me", "mf")
+		id := publishedEdition(h, "2026", figures)
+		for range 2 {
+			if r := h.do("ma", "GET", "/v1/surveys/"+id+"/results", nil); r.status != 200 {
+				t.Fatalf("results: %d %s", r.status, r.body)
+			}
+		}
+		want := map[string]float64{
+			"surveyd_results_cache_lookups_total{outcome=hit}":          1,
+			"surveyd_results_cache_lookups_total{outcome=miss}":         1,
+			"surveyd_results_served_total{source=cache,view=survey}":    1,
+			"surveyd_results_served_total{source=computed,view=survey}": 1,
+		}
+		families, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]float64{}
+		for _, f := range families {
+			for _, metric := range f.GetMetric() {
+				var labels []string
+				for _, l := range metric.GetLabel() {
+					labels = append(labels, l.GetName()+"="+l.GetValue())
+				}
+				got[f.GetName()+"{"+strings.Join(labels, ",")+"}"] = metric.GetCounter().GetValue()
+			}
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s = %v, want %v", k, got[k], v)
+			}
 		}
 	})
 }
