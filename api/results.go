@@ -144,7 +144,8 @@ func (s *Server) readResults(c echo.Context, out *results.Results) error {
 			return survey.Errorf(survey.NotFound, "peer group %q had no members when this survey was published", group)
 		}
 	}
-	if err := s.gather(ctx, &in, own); err != nil {
+	fromCache := true
+	if err := s.gather(ctx, &in, own, &fromCache); err != nil {
 		return err
 	}
 	var notes []string
@@ -177,40 +178,29 @@ func (s *Server) readResults(c echo.Context, out *results.Results) error {
 		}
 		if found {
 			p := results.Input{Survey: prev, Viewer: me, PeerGroup: group, Only: only}
-			if err := s.gather(ctx, &p, survey.Response{}); err != nil {
+			if err := s.gather(ctx, &p, survey.Response{}, &fromCache); err != nil {
 				return err
 			}
 			in.Previous = &p
 		}
 	}
-	s.metrics.ResultsServed("survey", "computed")
+	s.metrics.ResultsServed("survey", map[bool]string{true: "cache", false: "computed"}[fromCache])
 	*out = results.Build(in)
 	out.Notes = append(out.Notes, notes...)
 	return nil
 }
 
 // gather reads from the store what results.Build needs for one edition.
-func (s *Server) gather(ctx context.Context, in *results.Input, own survey.Response) error {
+// fromCache is cleared unless the aggregates came from the results cache.
+func (s *Server) gather(ctx context.Context, in *results.Input, own survey.Response, fromCache *bool) error {
 	// Members see published results only, filtered by the groups as they were then.
 	published := !in.Viewer.CanRun(in.Survey)
 	sc := store.Scope{SurveyID: in.Survey.ID, PeerGroup: in.PeerGroup, Published: published, Coarse: published}
-	var err error
-	if in.Respondents, err = s.store.Respondents(ctx, sc); err != nil {
+	cached, err := s.aggregates(ctx, in, sc)
+	if err != nil {
 		return err
 	}
-	if in.Stats, err = s.store.Stats(ctx, in.Survey, sc); err != nil {
-		return err
-	}
-	if published {
-		if in.Cells, err = s.disclosure(ctx, in.Survey); err != nil {
-			return err
-		}
-	}
-	if in.Survey.Policy.Visibility == survey.VisibilityNamed {
-		if in.Named, err = s.store.NamedAnswers(ctx, in.Survey, sc); err != nil {
-			return err
-		}
-	}
+	*fromCache = *fromCache && cached
 	if own.ID == "" {
 		return nil
 	}
@@ -225,7 +215,10 @@ func (s *Server) gather(ctx context.Context, in *results.Input, own survey.Respo
 			in.OwnInScope = slices.Contains(members, own.Member)
 		}
 	}
-	in.Ranks, err = s.store.Ranks(ctx, sc, own.ID)
+	if in.Viewer.IsSecretariat() {
+		// Only the secretariat's standing uses exact ranks; a member's is read off its bars.
+		in.Ranks, err = s.store.Ranks(ctx, sc, own.ID)
+	}
 	return err
 }
 

@@ -5,20 +5,28 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBenchSmoke runs the benchmark at a tiny size, so that it keeps working
 // between the runs that measure.
 func TestBenchSmoke(t *testing.T) {
 	var out bytes.Buffer
-	cfg := config{Root: "../..", Sizes: []int{20, 40}, Saves: 16, Clients: 4, Requests: 3, Out: "-"}
+	cfg := config{Root: "../..", Sizes: []int{20, 40}, Saves: 16, Clients: 4, Requests: 3, Out: "-", Load: 3 * time.Second,
+		LoadReaders: 8, LoadWriters: 2}
 	rep, err := run(context.Background(), cfg, &out)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	if len(rep.Sizes) != 2 || rep.Sizes[1].Results.P50 <= 0 || rep.Sizes[1].Ceiling.P50 <= 0 ||
-		rep.Sizes[1].Member.P50 <= 0 || rep.Sizes[1].MemberCeiling.P50 <= 0 || rep.Sizes[1].Publish <= 0 {
+		rep.Sizes[1].Member.P50 <= 0 || rep.Sizes[1].MemberCeiling.P50 <= 0 || rep.Sizes[1].Publish <= 0 ||
+		rep.Sizes[1].FirstAdmin.P50 <= 0 || rep.Sizes[1].FirstMember.P50 <= 0 || rep.Sizes[1].CachedAdmin.P50 <= 0 {
 		t.Fatalf("no latencies measured: %+v", rep.Sizes)
+	}
+	if l := rep.Trends.Load; l == nil || l.Results.Done == 0 || l.Trends.Done == 0 || l.Writes.Done == 0 {
+		t.Fatalf("the load test did nothing: %+v", rep.Trends.Load)
+	} else if errs := l.Results.Errors + l.Trends.Errors + l.Writes.Errors; errs > 0 {
+		t.Fatalf("%d errors under load: %+v", errs, l)
 	}
 	if rep.SavesPerSecond <= 0 || rep.CeilingSavesPerSec <= 0 || rep.PeakRSSBytes <= 0 {
 		t.Fatalf("no throughput or memory measured: %+v", rep)
@@ -28,6 +36,9 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "| xlsx export: peak memory at 40 responses") {
 		t.Fatalf("the report has no export target:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "| a published edition's repeated read p50 ≤ 5.0 ms") {
+		t.Fatalf("the report has no results cache target:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), "| c/d ≥ 0.3 |") {
 		t.Fatalf("the report has no targets:\n%s", out.String())

@@ -22,12 +22,16 @@ import (
 
 // config is what one run measures.
 type config struct {
-	Root     string // the repository, where surveyd is built from
-	Sizes    []int  // responses per results measurement
-	Saves    int    // complete saves (60 answers and a submit) in the write test
-	Clients  int    // concurrent writers
-	Requests int    // results requests per size
-	Out      string // the Markdown report; "-" for none
+	Root     string        // the repository, where surveyd is built from
+	Sizes    []int         // responses per results measurement
+	Saves    int           // complete saves (60 answers and a submit) in the write test
+	Clients  int           // concurrent writers
+	Requests int           // results requests per size
+	Out      string        // the Markdown report; "-" for none
+	Load     time.Duration // how long the load test runs; 0 for none
+	// Concurrent clients of the load test: readers of results and trends,
+	// writers of answers.
+	LoadReaders, LoadWriters int
 }
 
 // sizeResult is the results latency at one size, against its ceiling.
@@ -41,6 +45,14 @@ type sizeResult struct {
 	Member, MemberCeiling latency
 	GroupSize             int
 	Publish, Close        time.Duration
+	// After publication (decision 0024): the first computation of a view, the
+	// results cache emptied before each, against the same ceilings; and the
+	// repeated reads, served from the cache.
+	FirstAdmin, FirstMember latency
+	CachedAdmin             latency
+	// The secretariat's ceiling again after publication: by then the write
+	// test may have added responses to the survey.
+	PublishedCeiling latency
 }
 
 type latency struct{ P50, P95 time.Duration }
@@ -285,8 +297,38 @@ func measureMember(ctx context.Context, cfg config, c *client, pool *pgxpool.Poo
 	if res.Member, err = measure(cfg.Requests, func() error { _, err := m.do(ctx, "GET", path, nil, 200); return err }); err != nil {
 		return err
 	}
-	res.MemberCeiling, err = measure(cfg.Requests, func() error { return ceilingMemberResults(ctx, pool, surveyID, memberCode(0)) })
+	if res.MemberCeiling, err = measure(cfg.Requests, func() error { return ceilingMemberResults(ctx, pool, surveyID, memberCode(0)) }); err != nil {
+		return err
+	}
+	whole := "/v1/surveys/" + surveyID + "/results"
+	if res.CachedAdmin, err = measure(cfg.Requests, func() error { _, err := c.do(ctx, "GET", whole, nil, 200); return err }); err != nil {
+		return err
+	}
+	if res.PublishedCeiling, err = measure(min(cfg.Requests, 5), func() error { return ceilingResults(ctx, pool, surveyID) }); err != nil {
+		return err
+	}
+	if res.FirstAdmin, err = measureFirst(ctx, cfg, pool, func() error { _, err := c.do(ctx, "GET", whole, nil, 200); return err }); err != nil {
+		return err
+	}
+	res.FirstMember, err = measureFirst(ctx, cfg, pool, func() error { _, err := m.do(ctx, "GET", path, nil, 200); return err })
 	return err
+}
+
+// measureFirst times fn with the results cache emptied before each call: the
+// first computation of a published edition's view, which it then keeps.
+func measureFirst(ctx context.Context, cfg config, pool *pgxpool.Pool, fn func() error) (latency, error) {
+	ds := make([]time.Duration, min(cfg.Requests, 5))
+	for i := range ds {
+		if _, err := pool.Exec(ctx, "DELETE FROM results_cache"); err != nil {
+			return latency{}, err
+		}
+		start := time.Now()
+		if err := fn(); err != nil {
+			return latency{}, err
+		}
+		ds[i] = time.Since(start)
+	}
+	return latency{P50: percentile(ds, 0.5), P95: percentile(ds, 0.95)}, nil
 }
 
 // measureWrites measures complete saves through the API against raw pgx.

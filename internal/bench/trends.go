@@ -24,6 +24,7 @@ const (
 // trendResult is the trends latency against its ceiling.
 type trendResult struct {
 	Trends, Ceiling latency
+	Load            *loadResult // nil when the load test was not run
 }
 
 func trendSeries() map[string]any {
@@ -90,10 +91,37 @@ func runTrends(ctx context.Context, cfg config, admin *pgxpool.Pool, pgURL, bin 
 	if res.Trends, err = measure(cfg.Requests, func() error { _, err := c.do(ctx, "GET", path, nil, 200); return err }); err != nil {
 		return res, err
 	}
-	res.Ceiling, err = measure(cfg.Requests, func() error {
+	if res.Ceiling, err = measure(cfg.Requests, func() error {
 		return ceilingTrend(ctx, pool, "bench-stats", "metric03", memberCode(7), last.Add(-trendMonths-11).String(), last.String())
-	})
-	return res, err
+	}); err != nil {
+		return res, err
+	}
+	if cfg.Load <= 0 {
+		return res, nil
+	}
+	// The load test, on the same server: a member reads the last edition's
+	// results, the secretariat the trend, writers answer a survey opened for it.
+	writeSurvey, err := c.createSurvey(ctx)
+	if err != nil {
+		return res, err
+	}
+	memberSecret, err := memberToken(ctx, bin, dbURL, memberCode(7))
+	if err != nil {
+		return res, err
+	}
+	shared := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.LoadReaders + cfg.LoadWriters}, Timeout: time.Minute}
+	sec, member := &client{base: c.base, token: token, http: shared}, &client{base: c.base, token: memberSecret, http: shared}
+	writers := make([]string, trendMembers)
+	for i := range writers {
+		writers[i] = memberCode(i)
+	}
+	// One read first, so that the readers find the view computed and kept.
+	if _, err := member.do(ctx, "GET", "/v1/surveys/"+editions[len(editions)-1]+"/results", nil, 200); err != nil {
+		return res, err
+	}
+	l := runLoad(ctx, cfg, sec, member, "/v1/surveys/"+editions[len(editions)-1]+"/results", path, writeSurvey, writers)
+	res.Load = &l
+	return res, nil
 }
 
 // seedTrends fills every edition with a submitted response of every member, and

@@ -71,7 +71,7 @@ func New(reg *prometheus.Registry, db *sql.DB, dialect string) (*Metrics, error)
 		}),
 		resultsServed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "surveyd_results_served_total",
-			Help: "Results read successfully, by view (survey or trend) and source (computed, or cache once results are cached).",
+			Help: "Results read successfully, by view (survey or trend) and source: computed, or cache (a published edition's view kept, decision 0024).",
 		}, []string{"view", "source"}),
 		resultsCache: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "surveyd_results_cache_lookups_total",
@@ -139,7 +139,7 @@ func (m *Metrics) SchedulerRun(err error, opened, locked int, took time.Duration
 }
 
 // ResultsServed records results read successfully: view is "survey" or
-// "trend", source "computed" or, once results are cached, "cache".
+// "trend", source "computed" or "cache" (decision 0024).
 func (m *Metrics) ResultsServed(view, source string) {
 	if m == nil {
 		return

@@ -355,6 +355,19 @@ var migrations = []migration{
 		)`,
 		`CREATE INDEX web_sessions_user ON web_sessions (user_id)`,
 	}},
+	// The aggregates of each published edition over each view, computed once
+	// and kept (decision 0024); stamp is the survey's state they were computed
+	// for, so that a row no longer matching is never served.
+	{14, "results cache", []string{
+		`CREATE TABLE results_cache (
+			survey_id TEXT NOT NULL REFERENCES surveys (id) ON DELETE CASCADE,
+			view TEXT NOT NULL,
+			stamp TEXT NOT NULL,
+			body TEXT NOT NULL,
+			computed_at TIMESTAMP NOT NULL,
+			PRIMARY KEY (survey_id, view)
+		)`,
+	}},
 }
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises migrations of
