@@ -2,7 +2,9 @@ package results
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/tldcouncil/surveyd/internal/survey"
@@ -51,7 +53,7 @@ func benchEdition(n int) (Edition, AnswersOf) {
 				}
 				as[q.Key] = survey.Value{Options: o}
 			case survey.Number:
-				v := r.Float64() * 1000
+				v := math.Round(r.ExpFloat64()*100000) / 100
 				as[q.Key] = survey.Value{Number: &v}
 			case survey.Boolean:
 				b := r.IntN(2) == 0
@@ -75,4 +77,7 @@ func BenchmarkAudit(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapSys)/(1<<20), "heap-MiB")
 }
