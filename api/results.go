@@ -303,7 +303,7 @@ func (s *Server) audit(ctx context.Context, sv survey.Survey) error {
 	}
 	in := make([]results.Edition, len(eds))
 	for i, e := range eds {
-		in[i] = results.Edition{Survey: e.Survey, Groups: e.Groups, Answers: e.Answers}
+		in[i] = results.Edition{Survey: e.Survey, Groups: e.Groups, Respondents: e.Respondents}
 		if e.Cells != nil {
 			in[i].Cells = fromCellKeys(e.Cells)
 		}
@@ -312,7 +312,12 @@ func (s *Server) audit(ctx context.Context, sv survey.Survey) error {
 		if in[i].Cells != nil {
 			continue
 		}
-		cells := results.Audit(in, i)
+		cells, err := results.Audit(in, i, func(q survey.Question, ids []string) (map[string]map[string]survey.Value, error) {
+			return s.store.AuditAnswers(ctx, ids, q)
+		})
+		if err != nil {
+			return err
+		}
 		keys := make(map[store.CellKey]string, len(cells))
 		for c, code := range cells {
 			keys[store.CellKey{Group: c.Group, Question: c.Question}] = string(code)

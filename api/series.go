@@ -282,26 +282,46 @@ func (s *Server) readTrend(c echo.Context, key string, out *trendResponse) error
 }
 
 // trendCodes returns, by edition, the disclosure audit's decision for the
-// question over the scope (the group as published in that period).
+// question over the scope (the group as published in that period): in one
+// query for the periods audited, auditing first the few that are not (editions
+// published before the audit existed).
 func (s *Server) trendCodes(ctx context.Context, points []survey.TrendPoint, group, question string) (map[string]disclosure.Code, error) {
+	ids := make([]string, len(points))
+	for i, p := range points {
+		ids[i] = p.SurveyID
+	}
+	cell := store.CellKey{Group: group, Question: question}
+	codes, audited, err := s.store.CellDecisions(ctx, ids, cell)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if audited[id] {
+			continue
+		}
+		sv, err := s.store.Survey(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.disclosure(ctx, sv); err != nil {
+			return nil, err
+		}
+		// Auditing one period audits every edition of its series not audited yet.
+		if codes, audited, err = s.store.CellDecisions(ctx, ids, cell); err != nil {
+			return nil, err
+		}
+	}
 	out := make(map[string]disclosure.Code, len(points))
-	for _, p := range points {
-		sv, err := s.store.Survey(ctx, p.SurveyID)
-		if err != nil {
-			return nil, err
+	for _, id := range ids {
+		code, ok := codes[id]
+		switch {
+		case ok:
+			out[id] = disclosure.Code(code)
+		case group != "":
+			out[id] = disclosure.BelowThreshold // the group had no members when the period was published
+		default:
+			out[id] = disclosure.WouldDisclose
 		}
-		cells, err := s.disclosure(ctx, sv)
-		if err != nil {
-			return nil, err
-		}
-		code, ok := cells[results.Cell{Group: group, Question: question}]
-		if !ok {
-			code = disclosure.WouldDisclose
-			if group != "" {
-				code = disclosure.BelowThreshold // the group had no members when the period was published
-			}
-		}
-		out[p.SurveyID] = code
 	}
 	return out, nil
 }

@@ -251,6 +251,10 @@ func runSize(ctx context.Context, cfg config, admin *pgxpool.Pool, pgURL, bin st
 			return err
 		}
 	}
+	afterWrites, err := srv.peakRSS()
+	if err != nil {
+		return err
+	}
 	if err := measureMember(ctx, cfg, c, pool, bin, dbURL, surveyID, n, &res); err != nil {
 		return err
 	}
@@ -259,6 +263,9 @@ func runSize(ctx context.Context, cfg config, admin *pgxpool.Pool, pgURL, bin st
 		return err
 	}
 	rep.PeakRSSBytes = max(rep.PeakRSSBytes, rss)
+	// Where the peak was reached, for whoever has to find what grew.
+	fmt.Fprintf(os.Stderr, "bench: %d responses: server peak RSS %s after results, %s after saves, %s after publication and members' reads\n",
+		n, mib(res.ResultsRSSAfterBytes), mib(afterWrites), mib(rss))
 	return nil
 }
 

@@ -19,11 +19,16 @@ type Cell struct {
 
 // Edition is one published edition as the disclosure audit sees it.
 type Edition struct {
-	Survey  survey.Survey
-	Groups  map[string][]string                // published peer groups and their members
-	Answers map[string]map[string]survey.Value // member → question → submitted answer
-	Cells   map[Cell]disclosure.Code           // the decisions taken; nil when not audited yet
+	Survey      survey.Survey
+	Groups      map[string][]string      // published peer groups and their members
+	Respondents []string                 // the members that submitted a response
+	Cells       map[Cell]disclosure.Code // the decisions taken; nil when not audited yet
 }
+
+// AnswersOf reads the submitted answers to one question in the given editions
+// (by survey id): survey → member → answer. Audit reads the answers a question at
+// a time, so that it never holds more than one question's.
+type AnswersOf func(q survey.Question, surveyIDs []string) (map[string]map[string]survey.Value, error)
 
 // Kind is how the audit treats a question's answers, or false for questions
 // whose cells it does not audit: text (n only) and dates, which members see
@@ -54,28 +59,20 @@ func isNumber(t survey.QuestionType) bool {
 // then the peer groups from the largest, so that secondary suppression takes the
 // least useful cells. Named surveys show every answer by design and suppress
 // nothing.
-func Audit(editions []Edition, target int) map[Cell]disclosure.Code {
+func Audit(editions []Edition, target int, answersOf AnswersOf) (map[Cell]disclosure.Code, error) {
+	editions = slices.Clone(editions)
+	for i, e := range editions {
+		if !slices.IsSorted(e.Respondents) {
+			editions[i].Respondents = slices.Sorted(slices.Values(e.Respondents))
+		}
+	}
 	ed := editions[target]
 	out := map[Cell]disclosure.Code{}
 	scopes := []string{""}
+	size := map[string]int{}
 	for g := range ed.Groups {
 		scopes = append(scopes, g)
-	}
-	respondents := func(e Edition, scope string) []string {
-		var ms []string
-		if scope == "" {
-			for m := range e.Answers {
-				ms = append(ms, m)
-			}
-		} else {
-			for _, m := range e.Groups[scope] {
-				if _, ok := e.Answers[m]; ok {
-					ms = append(ms, m)
-				}
-			}
-		}
-		slices.Sort(ms)
-		return ms
+		size[g] = len(respondents(ed, g))
 	}
 	slices.SortFunc(scopes, func(a, b string) int {
 		switch {
@@ -86,12 +83,15 @@ func Audit(editions []Edition, target int) map[Cell]disclosure.Code {
 		case b == "":
 			return 1
 		}
-		return cmp.Or(cmp.Compare(len(respondents(ed, b)), len(respondents(ed, a))), cmp.Compare(a, b))
+		return cmp.Or(cmp.Compare(size[b], size[a]), cmp.Compare(a, b))
 	})
+	members := make([][]string, len(scopes)) // the target's respondents in each scope
+	for i, sc := range scopes {
+		members[i] = respondents(ed, sc)
+	}
 	rules := disclosure.Rules{K: ed.Survey.Policy.MinRespondents, P: disclosure.DefaultP}
 	for _, q := range ed.Survey.Questions() {
-		kind, ok := Kind(ed.Survey, q)
-		if !ok {
+		if _, ok := Kind(ed.Survey, q); !ok {
 			continue
 		}
 		if ed.Survey.Policy.Visibility == survey.VisibilityNamed {
@@ -100,53 +100,91 @@ func Audit(editions []Edition, target int) map[Cell]disclosure.Code {
 			}
 			continue
 		}
-		dq := disclosure.Question{Kind: kind, Options: optionKeys(q), Answers: map[string]disclosure.Answer{}}
-		answered := func(e Edition, scope string) disclosure.Cell {
-			var c disclosure.Cell
-			for _, m := range respondents(e, scope) {
-				if _, ok := e.Answers[m][q.Key]; ok {
-					c.Members = append(c.Members, m)
-				}
-			}
-			return c
-		}
 		// The same key in another edition is the same variable: the attacker
 		// assumes answers do not change. Each member's answer is its latest.
-		var frozen []disclosure.Cell
+		var used []int
+		var ids []string
 		for i, e := range editions {
 			pq, ok := e.Survey.Question(q.Key)
 			if !ok || pq.Type != q.Type || (i != target && (e.Cells == nil || e.Survey.Policy.Visibility == survey.VisibilityNamed)) {
 				continue
 			}
-			for m, answers := range e.Answers {
-				if v, ok := answers[q.Key]; ok {
-					dq.Answers[m] = answerOf(q, v)
-				}
-			}
-			if i == target {
-				continue
-			}
-			for c, code := range e.Cells {
-				if c.Question == q.Key && code == disclosure.Shown {
-					frozen = append(frozen, answered(e, c.Group))
-				}
-			}
+			used = append(used, i)
+			ids = append(ids, e.Survey.ID)
 		}
-		// The target's own answers win over earlier ones.
-		for m, answers := range ed.Answers {
-			if v, ok := answers[q.Key]; ok {
-				dq.Answers[m] = answerOf(q, v)
-			}
+		answers, err := answersOf(q, ids)
+		if err != nil {
+			return nil, err
 		}
-		candidates := make([]disclosure.Cell, len(scopes))
-		for i, sc := range scopes {
-			candidates[i] = answered(ed, sc)
-		}
-		for i, code := range disclosure.Suppress(rules, dq, frozen, candidates) {
-			out[Cell{scopes[i], q.Key}] = code
+		for c, code := range auditQuestion(rules, editions, target, q, used, answers, scopes, members) {
+			out[c] = code
 		}
 	}
+	return out, nil
+}
+
+// auditQuestion decides the cells of one question of editions[target], over
+// the editions used (those that have the question and whose cells members may
+// read) and their answers to it.
+func auditQuestion(rules disclosure.Rules, editions []Edition, target int, q survey.Question, used []int,
+	answers map[string]map[string]survey.Value, scopes []string, members [][]string) map[Cell]disclosure.Code {
+	kind, _ := Kind(editions[target].Survey, q)
+	dq := disclosure.Question{Kind: kind, Options: optionKeys(q), Answers: map[string]disclosure.Answer{}}
+	answered := func(of map[string]survey.Value, ms []string) disclosure.Cell {
+		var c disclosure.Cell
+		for _, m := range ms {
+			if _, ok := of[m]; ok {
+				c.Members = append(c.Members, m)
+			}
+		}
+		return c
+	}
+	var frozen []disclosure.Cell
+	for _, i := range used {
+		e := editions[i]
+		for m, v := range answers[e.Survey.ID] {
+			dq.Answers[m] = answerOf(q, v)
+		}
+		if i == target {
+			continue
+		}
+		for c, code := range e.Cells {
+			if c.Question != q.Key || code != disclosure.Shown {
+				continue
+			}
+			frozen = append(frozen, answered(answers[e.Survey.ID], respondents(e, c.Group)))
+		}
+	}
+	// The target's own answers win over earlier ones.
+	own := answers[editions[target].Survey.ID]
+	for m, v := range own {
+		dq.Answers[m] = answerOf(q, v)
+	}
+	candidates := make([]disclosure.Cell, len(scopes))
+	for i := range scopes {
+		candidates[i] = answered(own, members[i])
+	}
+	out := make(map[Cell]disclosure.Code, len(scopes))
+	for i, code := range disclosure.Suppress(rules, dq, frozen, candidates) {
+		out[Cell{scopes[i], q.Key}] = code
+	}
 	return out
+}
+
+// respondents are the members of a scope of e that submitted a response, in
+// order; e.Respondents must be in order.
+func respondents(e Edition, scope string) []string {
+	if scope == "" {
+		return e.Respondents
+	}
+	var ms []string
+	for _, m := range e.Groups[scope] {
+		if _, ok := slices.BinarySearch(e.Respondents, m); ok {
+			ms = append(ms, m)
+		}
+	}
+	slices.Sort(ms)
+	return ms
 }
 
 // optionKeys are the keys a question's answers are counted by.

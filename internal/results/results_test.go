@@ -93,10 +93,31 @@ func TestAuditKeepsTheWhole(t *testing.T) {
 		answers[m] = map[string]survey.Value{"size": {Number: &v}}
 		members = append(members, m)
 	}
-	ed := Edition{Survey: sv, Answers: answers, Groups: map[string][]string{"almost": members[:6], "half": members[:3]}}
-	got := Audit([]Edition{ed}, 0)
+	ed := Edition{Survey: sv, Respondents: members, Groups: map[string][]string{"almost": members[:6], "half": members[:3]}}
+	got, err := Audit([]Edition{ed}, 0, answersIn(map[string]map[string]map[string]survey.Value{"s1": answers}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := map[Cell]disclosure.Code{{"", "size"}: disclosure.Shown, {"almost", "size"}: disclosure.WouldDisclose, {"half", "size"}: disclosure.Shown}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Audit = %v, want %v", got, want)
+	}
+}
+
+// answersIn reads a question's answers from survey → member → question → answer.
+func answersIn(all map[string]map[string]map[string]survey.Value) AnswersOf {
+	return func(q survey.Question, ids []string) (map[string]map[string]survey.Value, error) {
+		out := map[string]map[string]survey.Value{}
+		for _, id := range ids {
+			for m, as := range all[id] {
+				if v, ok := as[q.Key]; ok {
+					if out[id] == nil {
+						out[id] = map[string]survey.Value{}
+					}
+					out[id][m] = v
+				}
+			}
+		}
+		return out, nil
 	}
 }

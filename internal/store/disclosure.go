@@ -17,11 +17,13 @@ type CellKey struct {
 	Question string
 }
 
-// AuditEdition is what the disclosure audit needs of one published edition.
+// AuditEdition is what the disclosure audit needs of one published edition,
+// but its answers: those it reads question by question (AuditAnswers), so that
+// it never holds more than one question's.
 type AuditEdition struct {
-	Survey  survey.Survey
-	Groups  map[string][]string                // published peer groups and their members
-	Answers map[string]map[string]survey.Value // member → question → submitted answer
+	Survey      survey.Survey
+	Groups      map[string][]string // published peer groups and their members
+	Respondents []string            // the members that submitted a response
 	// Cells are the audit's decisions, code "" when shown; nil when the edition
 	// has not been audited yet.
 	Cells map[CellKey]string
@@ -45,7 +47,7 @@ func (disclosureCellRow) TableName() string { return "disclosure_cells" }
 
 // AuditEditions returns every published edition of sv's series (or sv alone,
 // outside a series), periods in order and else in order of creation, with their
-// answers, published peer groups and any decisions already taken.
+// respondents, published peer groups and any decisions already taken.
 func (s *Store) AuditEditions(ctx context.Context, sv survey.Survey) ([]AuditEdition, error) {
 	db := s.db.WithContext(ctx)
 	ids := []string{sv.ID}
@@ -72,7 +74,7 @@ func (s *Store) auditEdition(db *gorm.DB, id string) (AuditEdition, error) {
 	if err != nil {
 		return AuditEdition{}, err
 	}
-	ed := AuditEdition{Survey: sv, Groups: map[string][]string{}, Answers: map[string]map[string]survey.Value{}}
+	ed := AuditEdition{Survey: sv, Groups: map[string][]string{}}
 	var links []struct{ GroupKey, MemberCode string }
 	if err := db.Table("published_peer_groups").Select("group_key, member_code").Where("survey_id = ?", id).
 		Order("group_key").Order("member_code").Scan(&links).Error; err != nil {
@@ -81,51 +83,9 @@ func (s *Store) auditEdition(db *gorm.DB, id string) (AuditEdition, error) {
 	for _, l := range links {
 		ed.Groups[l.GroupKey] = append(ed.Groups[l.GroupKey], l.MemberCode)
 	}
-	// The answers the audit needs (numbers, booleans, options), in two queries
-	// that do not list the responses: a survey may have more of them than a
-	// statement may bind.
-	var respondents []string
 	if err := db.Model(&responseRow{}).Where("survey_id = ? AND status = ?", id, survey.ResponseSubmitted).
-		Pluck("member_code", &respondents).Error; err != nil {
+		Order("member_code").Pluck("member_code", &ed.Respondents).Error; err != nil {
 		return ed, err
-	}
-	for _, m := range respondents {
-		ed.Answers[m] = map[string]survey.Value{}
-	}
-	var values []struct {
-		MemberCode  string
-		QuestionKey string
-		NumValue    *float64
-		BoolValue   *bool
-	}
-	if err := db.Raw(`SELECT r.member_code, a.question_key, a.num_value, a.bool_value
-		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE a.survey_id = ? AND r.status = ?`, id, survey.ResponseSubmitted).Scan(&values).Error; err != nil {
-		return ed, err
-	}
-	for _, v := range values {
-		q, ok := sv.Question(v.QuestionKey)
-		if !ok {
-			continue
-		}
-		val := survey.Value{Number: v.NumValue, Bool: v.BoolValue}
-		if q.Type.IsChoice() {
-			val.Options = []string{}
-		}
-		ed.Answers[v.MemberCode][v.QuestionKey] = val
-	}
-	var opts []struct{ MemberCode, QuestionKey, OptionKey string }
-	if err := db.Raw(`SELECT r.member_code, o.question_key, o.option_key
-		FROM answer_options o JOIN responses r ON r.id = o.response_id
-		WHERE o.survey_id = ? AND r.status = ?
-		ORDER BY r.member_code, o.question_key, o.option_key`, id, survey.ResponseSubmitted).Scan(&opts).Error; err != nil {
-		return ed, err
-	}
-	for _, o := range opts {
-		if v, ok := ed.Answers[o.MemberCode][o.QuestionKey]; ok {
-			v.Options = append(v.Options, o.OptionKey)
-			ed.Answers[o.MemberCode][o.QuestionKey] = v
-		}
 	}
 	var audited int64
 	if err := db.Model(&disclosureAuditRow{}).Where("survey_id = ?", id).Count(&audited).Error; err != nil {
@@ -135,6 +95,56 @@ func (s *Store) auditEdition(db *gorm.DB, id string) (AuditEdition, error) {
 		ed.Cells, err = s.cells(db, id)
 	}
 	return ed, err
+}
+
+// AuditAnswers returns the submitted answers to one question (numbers,
+// booleans, options) in the given editions, where it has that key and type:
+// survey → member → answer. A question at a time, in two queries that do not
+// list the responses (a survey may have more of them than a statement may bind).
+func (s *Store) AuditAnswers(ctx context.Context, surveyIDs []string, q survey.Question) (map[string]map[string]survey.Value, error) {
+	db := s.db.WithContext(ctx)
+	out := make(map[string]map[string]survey.Value, len(surveyIDs))
+	if len(surveyIDs) == 0 {
+		return out, nil
+	}
+	var values []struct {
+		SurveyID   string
+		MemberCode string
+		NumValue   *float64
+		BoolValue  *bool
+	}
+	if err := db.Raw(`SELECT a.survey_id, r.member_code, a.num_value, a.bool_value
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		WHERE a.survey_id IN ? AND a.question_key = ? AND r.status = ?`, surveyIDs, q.Key, survey.ResponseSubmitted).Scan(&values).Error; err != nil {
+		return nil, wrap(err, "read answers to audit")
+	}
+	for _, v := range values {
+		val := survey.Value{Number: v.NumValue, Bool: v.BoolValue}
+		if q.Type.IsChoice() {
+			val.Options = []string{}
+		}
+		if out[v.SurveyID] == nil {
+			out[v.SurveyID] = map[string]survey.Value{}
+		}
+		out[v.SurveyID][v.MemberCode] = val
+	}
+	if !q.Type.IsChoice() {
+		return out, nil
+	}
+	var opts []struct{ SurveyID, MemberCode, OptionKey string }
+	if err := db.Raw(`SELECT o.survey_id, r.member_code, o.option_key
+		FROM answer_options o JOIN responses r ON r.id = o.response_id
+		WHERE o.survey_id IN ? AND o.question_key = ? AND r.status = ?
+		ORDER BY o.survey_id, r.member_code, o.option_key`, surveyIDs, q.Key, survey.ResponseSubmitted).Scan(&opts).Error; err != nil {
+		return nil, wrap(err, "read answers to audit")
+	}
+	for _, o := range opts {
+		if v, ok := out[o.SurveyID][o.MemberCode]; ok {
+			v.Options = append(v.Options, o.OptionKey)
+			out[o.SurveyID][o.MemberCode] = v
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) cells(db *gorm.DB, id string) (map[CellKey]string, error) {
@@ -218,4 +228,32 @@ func (s *Store) PublishedPeerGroups(ctx context.Context, surveyID string) (map[s
 		out[l.GroupKey] = append(out[l.GroupKey], l.MemberCode)
 	}
 	return out, nil
+}
+
+// CellDecisions returns the audit's decision on one cell (a question over a
+// scope, "" for all respondents) in each of the given editions, in one query:
+// survey → code ("" when shown), with a key only for the editions audited, and
+// audited listing every audited edition (whose cell may be absent: a group
+// with no members when it was published).
+func (s *Store) CellDecisions(ctx context.Context, surveyIDs []string, cell CellKey) (codes map[string]string, audited map[string]bool, err error) {
+	codes, audited = map[string]string{}, map[string]bool{}
+	if len(surveyIDs) == 0 {
+		return codes, audited, nil
+	}
+	var rows []struct {
+		SurveyID string
+		Code     *string
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT a.survey_id, c.code FROM disclosure_audits a
+		LEFT JOIN disclosure_cells c ON c.survey_id = a.survey_id AND c.group_key = ? AND c.question_key = ?
+		WHERE a.survey_id IN ?`, cell.Group, cell.Question, surveyIDs).Scan(&rows).Error; err != nil {
+		return nil, nil, wrap(err, "read disclosure audits")
+	}
+	for _, r := range rows {
+		audited[r.SurveyID] = true
+		if r.Code != nil {
+			codes[r.SurveyID] = *r.Code
+		}
+	}
+	return codes, audited, nil
 }

@@ -40,13 +40,8 @@ func (s *Store) progress(ctx context.Context, sv survey.Survey, member string) (
 		return nil, wrap(err, "read responses")
 	}
 	byMember := make(map[string]responseRow, len(responses))
-	ids := make([]string, len(responses))
-	for i, r := range responses {
-		byMember[r.MemberCode], ids[i] = r, r.ID
-	}
-	answers, err := s.loadAnswers(db, sv, ids)
-	if err != nil {
-		return nil, wrap(err, "read answers")
+	for _, r := range responses {
+		byMember[r.MemberCode] = r
 	}
 	exts, err := s.Extensions(ctx, sv.ID)
 	if err != nil {
@@ -61,7 +56,22 @@ func (s *Store) progress(ctx context.Context, sv survey.Survey, member string) (
 		extended[e.Member] = e
 	}
 	out := make([]survey.MemberProgress, len(members))
+	// The answers of a chunk of members at a time: all of a large survey's at
+	// once took the server's memory past a gigabyte at 10,000 responses, and
+	// more responses than a statement may bind.
+	var answers map[string]map[string]survey.Value
 	for i, m := range members {
+		if i%progressChunk == 0 {
+			var ids []string
+			for _, c := range members[i:min(i+progressChunk, len(members))] {
+				if r, ok := byMember[c.Code]; ok {
+					ids = append(ids, r.ID)
+				}
+			}
+			if answers, err = s.loadAnswers(db, sv, ids); err != nil {
+				return nil, wrap(err, "read answers")
+			}
+		}
 		p := survey.MemberProgress{Member: m.Code, Name: m.Name, Status: survey.ResponseNotStarted}
 		if e, ok := extended[m.Code]; ok {
 			p.Deadline = sv.EffectiveDeadline(&e.Deadline)
@@ -79,6 +89,9 @@ func (s *Store) progress(ctx context.Context, sv survey.Survey, member string) (
 	}
 	return out, nil
 }
+
+// progressChunk is how many members' answers progress holds at once.
+const progressChunk = 500
 
 // previousPeriodAnswers returns the submitted answers to the edition of the
 // period before sv's, by member; none when sv is not a period's edition.
