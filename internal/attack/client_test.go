@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -15,7 +16,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
-	"github.com/labstack/echo/v4"
 
 	surveyd "github.com/tldcouncil/surveyd"
 	"github.com/tldcouncil/surveyd/api"
@@ -39,7 +39,7 @@ var specRouter = sync.OnceValues(func() (routers.Router, error) {
 // every case draws its council from, each with a token.
 type council struct {
 	t      testing.TB
-	e      *echo.Echo
+	e      http.Handler
 	store  *store.Store
 	admin  survey.User
 	tokens map[string]string
