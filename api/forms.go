@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/text/language"
 
+	"github.com/tldcouncil/surveyd/internal/export"
 	"github.com/tldcouncil/surveyd/internal/forms"
 	"github.com/tldcouncil/surveyd/internal/survey"
 )
@@ -17,13 +18,12 @@ import (
 const (
 	formatSurveyJS = "surveyjs"
 	formatXLSForm  = "xlsform"
-	xlsxMediaType  = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
 
 // mediaTypeOf is the media type of each questionnaire format.
 func mediaTypeOf(format string) string {
 	if format == formatXLSForm {
-		return xlsxMediaType
+		return export.XLSXMediaType
 	}
 	return echo.MIMEApplicationJSON
 }

@@ -23,10 +23,14 @@ const (
 	XLSX Format = "xlsx"
 )
 
+// XLSXMediaType is the media type of an Excel workbook, whatever it holds: an
+// export, or a questionnaire as XLSForm.
+const XLSXMediaType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 // MediaType is the Content-Type of the format.
 func (f Format) MediaType() string {
 	if f == XLSX {
-		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		return XLSXMediaType
 	}
 	return "text/csv; charset=utf-8"
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/tldcouncil/surveyd/internal/export"
 )
 
 type progressDoc struct {
@@ -122,7 +124,7 @@ func (h *Handler) newSurveyPost(w http.ResponseWriter, r *http.Request, v *visit
 	if data, name, err := readAll(r, "file"); err == nil && len(data) > 0 {
 		format, ct := "surveyjs", "application/json"
 		if strings.HasSuffix(strings.ToLower(name), ".xlsx") {
-			format, ct = "xlsform", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+			format, ct = "xlsform", export.XLSXMediaType
 		}
 		rep = h.call(r.Context(), r, v.user, http.MethodPost, "/v1/surveys/import?format="+format, bytes.NewReader(data), ct)
 	} else {
