@@ -34,6 +34,8 @@ type auditRow struct {
 	Who     string
 	Object  string // the object's name where the page knows it, else its id
 	Changes []auditChange
+	Made    bool // nothing before: the changes are the new object's fields
+	Gone    bool // nothing after: the changes are the old object's fields
 }
 
 type auditView struct {
@@ -128,9 +130,12 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		return names[id]
 	}
 	for _, e := range page.Items {
-		row := auditRow{auditDoc: e, Who: name(e.Actor), Object: e.ObjectID, Changes: changes(e.Before, e.After)}
+		row := auditRow{auditDoc: e, Who: name(e.Actor), Object: e.ObjectID, Changes: changes(e.Before, e.After),
+			Made: isNull(e.Before), Gone: isNull(e.After)}
 		if e.ObjectType == "user" {
 			row.Object = name(e.ObjectID)
+		} else if title := snapshotTitle(e.After, e.Before); title != "" && title != e.ObjectID {
+			row.Object = title + " (" + e.ObjectID + ")"
 		}
 		view.Rows = append(view.Rows, row)
 	}
@@ -162,8 +167,8 @@ func changes(before, after json.RawMessage) []auditChange {
 	slices.Sort(keys)
 	var out []auditChange
 	for _, k := range keys {
-		if k == "UpdatedAt" || k == "CreatedAt" {
-			continue // every change moves them; the entry has its own time
+		if k == "UpdatedAt" || k == "CreatedAt" || k == "ID" {
+			continue // every change moves the times, and the entry names the object
 		}
 		bv, av := shortValue(b[k]), shortValue(a[k])
 		if bv == av {
@@ -172,6 +177,25 @@ func changes(before, after json.RawMessage) []auditChange {
 		out = append(out, auditChange{Field: fieldName(k), Before: bv, After: av})
 	}
 	return out
+}
+
+func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }
+
+// snapshotTitle is the title or name in the first snapshot that has one, to
+// name the object by.
+func snapshotTitle(snapshots ...json.RawMessage) string {
+	for _, raw := range snapshots {
+		var named struct{ Title, Name string }
+		if json.Unmarshal(raw, &named) == nil {
+			if named.Title != "" {
+				return named.Title
+			}
+			if named.Name != "" {
+				return named.Name
+			}
+		}
+	}
+	return ""
 }
 
 // shortValue is a JSON value as a person reads it: text as it is, a list of
