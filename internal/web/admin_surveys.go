@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/tldcouncil/surveyd/internal/survey"
 )
 
 // surveyRow is a survey in the lists of the secretariat and of chairs.
@@ -61,11 +63,17 @@ func (h *Handler) surveysOf(r *http.Request, v *visit, status, group, cursor str
 
 type surveysView struct {
 	Surveys    []surveyRow
+	User       survey.User
 	Next       string
 	Status     string
 	Group      string
 	WorkGroups listOf[workGroupDoc]
 }
+
+// Runs reports whether the user runs the survey (the secretariat, or a chair
+// of its group), by the rule the API asks: the list links it to the page that
+// runs it, else to the member's response.
+func (sv surveysView) Runs(s surveyRow) bool { return sv.User.CanRun(survey.Survey{WorkGroup: s.Group()}) }
 
 // NextQuery is the query of the list's next page, with its filters.
 func (sv surveysView) NextQuery() template.URL {
@@ -76,7 +84,7 @@ func (sv surveysView) NextQuery() template.URL {
 // the user may see, for the secretariat and for chairs, with the way to the
 // page that runs each.
 func (h *Handler) surveysPage(w http.ResponseWriter, r *http.Request, v *visit) {
-	view := surveysView{Status: r.FormValue("status"), Group: r.FormValue("work_group")}
+	view := surveysView{Status: r.FormValue("status"), Group: r.FormValue("work_group"), User: v.user}
 	var rep reply
 	var ok bool
 	if view.Surveys, view.Next, rep, ok = h.surveysOf(r, v, view.Status, view.Group, r.FormValue("cursor")); !ok {

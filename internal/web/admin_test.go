@@ -209,6 +209,10 @@ func TestAdminWorkGroupsAndChairs(t *testing.T) {
 		}
 		chair.get("/surveys/"+sv.ID+"/manage").want(200, "Resolvers 2026", "Open to members")
 		chair.post("/surveys/"+sv.ID+"/lifecycle", url.Values{"to": {"open"}}).want(200, "now open")
+		chair.get("/surveys").want(200, `href="/surveys/`+sv.ID+`/manage"`, `href="/surveys/`+other+`"`)
+		if strings.Contains(chair.page, other+"/manage") {
+			t.Fatal("a chair is offered to run a survey of no group it chairs")
+		}
 		// Not a chair of the other survey's group (it has none): the API's refusal.
 		chair.get("/surveys/" + other + "/manage").want(403)
 		// A member's user who chairs nothing may not make groups or add people.
@@ -312,6 +316,10 @@ func TestAuditTrailPage(t *testing.T) {
 			"<dt>membership</dt><dd>full → associate</dd>", "<dt>name</dt><dd>Norid → Norid AS</dd>", "member created")
 		if strings.Contains(admin.page, "<dt>updated at</dt>") {
 			t.Fatal("the times of the snapshots are listed as changes")
+		}
+		admin.get("/audit?actor=system").want(200, "member created: <code>Registry dk (dk)</code>")
+		if strings.Contains(admin.page, "member updated") {
+			t.Fatal("the filter by who shows another's changes")
 		}
 		// A bad filter: the API's reason next to its field.
 		admin.get("/audit?from=2026-11-05&to=2026-11-01").want(400)

@@ -80,7 +80,7 @@ func (h *Handler) workGroupPage(w http.ResponseWriter, r *http.Request, v *visit
 func (h *Handler) showWorkGroup(w http.ResponseWriter, r *http.Request, v *visit, status int, f form) {
 	key := r.PathValue("key")
 	base := "/v1/work-groups/" + url.PathEscape(key)
-	view := workGroupView{Form: f, Message: doneMessage(r), Runs: v.user.IsSecretariat() || v.user.Chairs(key)}
+	view := workGroupView{Form: f, Message: doneMessage(r), Runs: v.user.CanRun(survey.Survey{WorkGroup: key})}
 	var people listOf[userDoc]
 	for path, out := range map[string]any{base: &view.Group, base + "/people?limit=200": &people} {
 		if rep, ok := h.get(r, v, path, out); !ok {

@@ -100,6 +100,9 @@ func (h *Handler) auditPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	if _, ok := h.get(r, v, "/v1/users?limit=200", &users); ok {
 		view.Actors = users.Items
 	}
+	if a := view.Filter.Get("actor"); a != "" && a != "system" && !slices.ContainsFunc(view.Actors, func(u userDoc) bool { return u.ID == a }) {
+		view.Actors = append(view.Actors, userDoc{ID: a, Email: a}) // beyond the first 200, or no one's: kept as asked
+	}
 	var page listOf[auditDoc]
 	rep, ok := h.get(r, v, "/v1/audit?"+q.Encode(), &page)
 	switch {
