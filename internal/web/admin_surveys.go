@@ -73,7 +73,9 @@ type surveysView struct {
 // Runs reports whether the user runs the survey (the secretariat, or a chair
 // of its group), by the rule the API asks: the list links it to the page that
 // runs it, else to the member's response.
-func (sv surveysView) Runs(s surveyRow) bool { return sv.User.CanRun(survey.Survey{WorkGroup: s.Group()}) }
+func (sv surveysView) Runs(s surveyRow) bool {
+	return sv.User.CanRun(survey.Survey{WorkGroup: s.Group()})
+}
 
 // NextQuery is the query of the list's next page, with its filters.
 func (sv surveysView) NextQuery() template.URL {
