@@ -84,7 +84,7 @@ func (h *Handler) savedPeerGroup(w http.ResponseWriter, r *http.Request, v *visi
 		seeOther(w, r, "/admin/peer-groups/"+url.PathEscape(key), done)
 		return
 	}
-	h.showPeerGroup(w, r, v, http.StatusOK, form{}, doneMessages[done], saved.Warnings)
+	h.showPeerGroup(w, r, v, http.StatusOK, key, form{}, doneMessages[done], saved.Warnings)
 }
 
 type peerGroupView struct {
@@ -98,16 +98,17 @@ type peerGroupView struct {
 // peerGroupPage serves GET /admin/peer-groups/{key}: the form that changes the
 // group's name and members, and the button that deletes it.
 func (h *Handler) peerGroupPage(w http.ResponseWriter, r *http.Request, v *visit) {
-	h.showPeerGroup(w, r, v, http.StatusOK, form{}, doneMessage(r), nil)
+	h.showPeerGroup(w, r, v, http.StatusOK, r.PathValue("key"), form{}, doneMessage(r), nil)
 }
 
-func (h *Handler) showPeerGroup(w http.ResponseWriter, r *http.Request, v *visit, status int, f form, message string, warnings []string) {
+// showPeerGroup shows the group with the key: the path's, or the one just made.
+func (h *Handler) showPeerGroup(w http.ResponseWriter, r *http.Request, v *visit, status int, key string, f form, message string, warnings []string) {
 	if err := v.user.RequireSecretariat(); err != nil {
 		h.fail(w, r, v, http.StatusForbidden, "Forbidden", err.Error())
 		return
 	}
 	view := peerGroupView{Form: f, Message: message, Warnings: warnings}
-	for path, out := range map[string]any{"/v1/peer-groups/" + url.PathEscape(r.PathValue("key")): &view.Group, "/v1/members?limit=200": &view.Members} {
+	for path, out := range map[string]any{"/v1/peer-groups/" + url.PathEscape(key): &view.Group, "/v1/members?limit=200": &view.Members} {
 		if rep, ok := h.get(r, v, path, out); !ok {
 			h.refused(w, r, v, rep)
 			return
@@ -124,7 +125,7 @@ func (h *Handler) peerGroupPost(w http.ResponseWriter, r *http.Request, v *visit
 		"name": strings.TrimSpace(r.PostFormValue("name")), "description": r.PostFormValue("description"), "members": groupMembers(r)})
 	switch {
 	case formRefusal(rep):
-		h.showPeerGroup(w, r, v, rep.Status, refusedForm(r, rep), "", nil)
+		h.showPeerGroup(w, r, v, rep.Status, key, refusedForm(r, rep), "", nil)
 	case !rep.ok():
 		h.refused(w, r, v, rep)
 	default:

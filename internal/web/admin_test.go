@@ -101,7 +101,8 @@ func TestAdminMembersAndUsers(t *testing.T) {
 			t.Fatalf("the member's error is not next to it:\n%s", admin.page)
 		}
 		admin.get("/admin")
-		admin.redirected("/admin/users/"+sven+"/active", url.Values{"active": {"false"}}, "The user was deactivated")
+		admin.redirected("/admin/users/"+sven+"/active", url.Values{"active": {"false"}}, "The user was deactivated", "Activate sven@se.example.org")
+		admin.redirected("/admin/users/"+sven+"/active", url.Values{"active": {"true"}}, "The user was activated", "Deactivate sven@se.example.org")
 
 		// A member's user: the API's refusal, nothing changed.
 		alice := s.signIn("alice@dk.example.org")
@@ -149,11 +150,17 @@ func TestAdminPeerGroups(t *testing.T) {
 		if _, body := s.apiCall("GET", "/v1/peer-groups/big", ""); !strings.Contains(string(body), `"members":["dk","m0","se"]`) {
 			t.Fatalf("the change is not in the API: %s", body)
 		}
+		// A new group that leaves small pieces: its page at once, with the warning.
+		admin.get("/admin/peer-groups").post("/admin/peer-groups", url.Values{"key": {"pair"}, "name": {"A pair"}, "member": {"m3", "m4"}}).
+			want(200, "The peer group was made.", "A pair", "2 members: m3 m4", "Some members could be singled out")
 		alice := s.signIn("alice@dk.example.org")
 		alice.post("/admin/peer-groups/big/delete", url.Values{}).want(403, "only the secretariat may do this")
 		alice.post("/admin/peer-groups", url.Values{"key": {"mine"}, "name": {"Mine"}, "member": {"dk"}}).want(403, "only the secretariat may do this")
 		admin.get("/admin/peer-groups/big")
-		admin.redirected("/admin/peer-groups/big/delete", url.Values{}, "The peer group was deleted.", "No peer group yet")
+		admin.redirected("/admin/peer-groups/big/delete", url.Values{}, "The peer group was deleted.", "pair")
+		if strings.Contains(admin.page, `href="/admin/peer-groups/big"`) {
+			t.Fatal("the deleted group is still listed")
+		}
 	})
 }
 
