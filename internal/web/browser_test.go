@@ -255,6 +255,13 @@ func TestBrowser(t *testing.T) {
 		b.open("/admin")
 		b.waitFor("Administration", "Peer groups")
 		b.checkA11y("administration")
+		s.apiCall("POST", "/v1/work-groups", `{"key":"technical","name":"Technical","description":"DNS and DNSSEC"}`)
+		for _, p := range []string{"/admin/members", "/admin/members/dk", "/admin/peer-groups", "/work-groups", "/work-groups/technical", "/surveys", "/admin/webhooks", "/audit"} {
+			b.open(p)
+			b.waitFor("Sign out")
+			b.checkA11y(p)
+		}
+		b.shot("audit")
 		b.signOut()
 
 		// The member reads its results and a chart.

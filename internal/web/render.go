@@ -26,7 +26,8 @@ type page struct {
 // pageNames are the templates under templates/, each rendered inside layout.html.
 func pageNames() []string {
 	return []string{"signin", "confirm", "message", "home", "admin", "answer", "conflict", "history", "results",
-		"tokens", "manage", "newsurvey", "series", "administration"}
+		"tokens", "manage", "newsurvey", "series", "administration",
+		"user", "members", "member", "peergroups", "peergroup", "workgroups", "workgroup", "surveys", "webhooks", "webhook", "audit"}
 }
 
 func parsePages() (map[string]*template.Template, error) {
@@ -42,7 +43,14 @@ func parsePages() (map[string]*template.Template, error) {
 		"num": func(f float64) string {
 			return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
 		},
-		"path": url.PathEscape,
+		"path":        url.PathEscape,
+		"groupPicker": groupPicker,
+		"auditWhat":   auditWhat,
+		"list":        func(s ...string) []string { return s },
+		"roleLabel": func(role string) string {
+			return map[string]string{"respondent": "respondent (answers for a member)",
+				"viewer": "viewer (reads a member's answers and results)", "secretariat": "secretariat"}[role]
+		},
 		"has": func(list []string, s string) bool {
 			for _, x := range list {
 				if x == s {
@@ -54,7 +62,7 @@ func parsePages() (map[string]*template.Template, error) {
 	}
 	out := map[string]*template.Template{}
 	for _, name := range pageNames() {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/fields.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("page template %s: %w", name, err)
 		}

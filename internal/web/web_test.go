@@ -440,7 +440,8 @@ func TestAdministration(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
 		s := newSite(t, db)
 		admin := s.signIn("admin@example.org")
-		admin.get("/admin").want(200, "Administration", "alice@dk.example.org", "Registry dk")
+		admin.get("/admin/members").want(200, "Members", "Registry dk")
+		admin.get("/admin").want(200, "Administration", "alice@dk.example.org")
 		admin.post("/admin/users", url.Values{"email": {"not an address"}, "role": {"respondent"}, "member": {"se"}}).want(422, "email")
 		admin.get("/admin").post("/admin/users", url.Values{"email": {"carol@se.example.org"}, "name": {"Carol"}, "role": {"respondent"}, "member": {"se"}}).
 			want(200, "The user was made", "carol@se.example.org")
