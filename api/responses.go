@@ -403,6 +403,34 @@ func (s *Server) surveyProgress(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+type reminderRequest struct {
+	Members []string `json:"members" validate:"max=1000"`
+}
+
+type reminderResponse struct {
+	SurveyID string    `json:"survey_id"`
+	Members  []string  `json:"members"`
+	QueuedAt time.Time `json:"queued_at"`
+}
+
+// remindNow serves POST /v1/surveys/{id}/reminders: a reminder now, to the
+// members named or to every member that has not submitted. The mails go out
+// by the same reminder job as the scheduled ones, so the answer is 202.
+func (s *Server) remindNow(c echo.Context) error {
+	var req reminderRequest
+	// The body is optional: none reminds every member that has not submitted.
+	if c.Request().ContentLength != 0 {
+		if err := bind(c, &req); err != nil {
+			return err
+		}
+	}
+	_, members, err := s.store.RemindNow(c.Request().Context(), c.Param("id"), req.Members)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, reminderResponse{SurveyID: c.Param("id"), Members: members, QueuedAt: s.store.Now().UTC()})
+}
+
 // listExtensions serves GET /v1/surveys/{id}/extensions.
 func (s *Server) listExtensions(c echo.Context) error {
 	sv, err := s.store.Survey(c.Request().Context(), c.Param("id"))
