@@ -64,6 +64,7 @@ type (
 		MissingRequired  []string       `json:"missing_required"`
 		CanSubmit        bool           `json:"can_submit"`
 		SubmitBlockers   []struct {
+			Code   string         `json:"code"`
 			Reason string         `json:"reason"`
 			Detail string         `json:"detail"`
 			Errors []problemField `json:"errors"`
@@ -167,6 +168,11 @@ type answerView struct {
 	Message  string
 	Problem  *problem
 	Action   string
+	// ReadOnly: the response takes no writes now, for the reasons in Why, in
+	// the API's words; CanWithdraw: it is submitted and may be withdrawn.
+	ReadOnly    bool
+	Why         []string
+	CanWithdraw bool
 }
 
 // answerPage serves GET /surveys/{id}/responses/{member}: one section of the
@@ -191,6 +197,7 @@ func (h *Handler) showAnswers(w http.ResponseWriter, r *http.Request, v *visit, 
 		return
 	}
 	view := answerView{Survey: sv, Response: resp, Member: member, Problem: prob, Message: message}
+	view.ReadOnly, view.Why, view.CanWithdraw = lockedBy(resp)
 	for _, s := range sv.Sections {
 		if len(s.Questions) > 0 {
 			view.Sections = append(view.Sections, s)
@@ -237,6 +244,60 @@ func (h *Handler) showAnswers(w http.ResponseWriter, r *http.Request, v *visit, 
 		view.Fields = append(view.Fields, f)
 	}
 	h.render(w, r, v, status, "answer", sv.Title, view, "")
+}
+
+// lockedBy reads from the API's caller-aware payload whether the response is
+// read-only for the caller and why: locked (the survey is not open, or the
+// caller's deadline passed), the caller may not write it, or it is submitted
+// (then it may be withdrawn, if nothing else stands in the way). The page
+// applies no rule of its own: the blockers are the API's.
+func lockedBy(resp responseDoc) (readOnly bool, why []string, canWithdraw bool) {
+	for _, b := range resp.SubmitBlockers {
+		if b.Reason == "required_missing" || b.Reason == "stale_version" {
+			continue
+		}
+		text := b.Detail
+		if b.Reason == "deadline_passed" {
+			text += ". Ask the secretariat for more time if you still need to change it."
+		}
+		why = append(why, text)
+	}
+	if resp.Status == "submitted" {
+		canWithdraw = len(why) == 0 && !resp.Locked
+		if canWithdraw {
+			why = append(why, "This response is submitted, so it is shown as sent. To change it, withdraw it: it becomes a draft again, which you submit again before the deadline.")
+		} else {
+			why = append(why, "This response is submitted.")
+		}
+	}
+	if resp.Locked && len(why) == 0 {
+		why = append(why, "This response is locked: it takes no more changes.")
+	}
+	return len(why) > 0, why, canWithdraw
+}
+
+// Shown is the field's answer as read-only text: the options' labels, Yes or No.
+func (f field) Shown() string {
+	var out []string
+	for _, v := range f.Values {
+		label := v
+		switch {
+		case f.Q.Type == "boolean" && v == "true":
+			label = "Yes"
+		case f.Q.Type == "boolean" && v == "false":
+			label = "No"
+		}
+		for _, o := range f.Q.Options {
+			if o.Key == v {
+				label = o.Label
+			}
+		}
+		out = append(out, label)
+	}
+	if len(out) == 0 {
+		return "no answer"
+	}
+	return strings.Join(out, ", ")
 }
 
 // formValues turns an answer as the API sends it into the form's values.
@@ -307,7 +368,7 @@ func (h *Handler) answerPost(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	if action == "submit" {
 		rep := h.call(r.Context(), r, v.user, http.MethodPost, path+"/submit", nil, "", "If-Match", strconv.Quote(version))
-		h.afterWrite(w, r, v, rep, nil, "Your response was submitted. You may still amend it until the deadline.")
+		h.afterWrite(w, r, v, rep, nil, "Your response was submitted. To change it before the deadline, withdraw it first.")
 		return
 	}
 	h.showAnswers(w, r, v, http.StatusOK, nil, nil, "Nothing to save.")

@@ -118,6 +118,7 @@ func (h *Handler) routes() {
 	m.HandleFunc("POST /surveys/new", h.signedIn(h.newSurveyPost))
 	m.HandleFunc("POST /surveys/{id}/lifecycle", h.signedIn(h.lifecyclePost))
 	m.HandleFunc("POST /surveys/{id}/extensions", h.signedIn(h.extensionPost))
+	m.HandleFunc("POST /surveys/{id}/reminders", h.signedIn(h.reminderPost))
 	m.HandleFunc("GET /admin", h.signedIn(h.adminPage))
 	m.HandleFunc("POST /admin/users", h.signedIn(h.createUserPost))
 	m.HandleFunc("POST /admin/users/{id}/active", h.signedIn(h.userActivePost))
