@@ -518,32 +518,51 @@ type resultsDoc struct {
 	Policy      struct {
 		MinRespondents int `json:"min_respondents"`
 	} `json:"results_policy"`
-	Questions []struct {
-		Key        string  `json:"key"`
-		Type       string  `json:"type"`
-		Prompt     string  `json:"prompt"`
-		N          *int    `json:"n"`
-		Suppressed *string `json:"suppressed"`
-		Options    []struct {
-			Label string  `json:"label"`
-			Count int     `json:"count"`
-			Share float64 `json:"share"`
-		} `json:"options"`
-		Numeric *struct {
-			Mean, Q1, Median, Q3 float64
-		} `json:"numeric"`
-		Own *struct {
-			Answer         any      `json:"answer"`
-			PercentileRank *float64 `json:"percentile_rank"`
-		} `json:"own"`
-	} `json:"questions"`
+	Comparison *struct {
+		SurveyID string `json:"survey_id"`
+		Edition  string `json:"edition"`
+	} `json:"comparison"`
+	Questions []resultQuestion `json:"questions"`
+}
+
+// resultQuestion is one question's result; Previous is the same key's in the
+// edition compared with.
+type resultQuestion struct {
+	Key        string  `json:"key"`
+	Type       string  `json:"type"`
+	Prompt     string  `json:"prompt"`
+	N          *int    `json:"n"`
+	Suppressed *string `json:"suppressed"`
+	Code       *string `json:"code"`
+	Options    []struct {
+		Key   any     `json:"key"`
+		Label string  `json:"label"`
+		Count int     `json:"count"`
+		Share float64 `json:"share"`
+	} `json:"options"`
+	Numeric *struct {
+		Mean, Q1, Median, Q3 float64
+	} `json:"numeric"`
+	Own *struct {
+		Answer         any      `json:"answer"`
+		PercentileRank *float64 `json:"percentile_rank"`
+	} `json:"own"`
+	Previous *resultQuestion `json:"previous"`
+	Change   *struct {
+		Shares map[string]float64 `json:"shares"`
+		Median *float64           `json:"median"`
+		Mean   *float64           `json:"mean"`
+	} `json:"change"`
 }
 
 type resultsView struct {
 	R         resultsDoc
+	Cards     []resultCard
 	Groups    []string
 	Group     string
 	Query     string
+	Compare   bool // compared with the previous edition of the series
+	InSeries  bool
 	Live      bool // the secretariat's live view: members may see less
 	OwnAnswer map[string]string
 }
@@ -557,10 +576,27 @@ func (h *Handler) resultsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		q.Set("peer_group", g)
 	}
 	var view resultsView
-	if rep, ok := h.get(r, v, "/v1/surveys/"+url.PathEscape(id)+"/results?"+q.Encode(), &view.R); !ok {
+	var sv surveyDoc
+	if rep, ok := h.get(r, v, "/v1/surveys/"+url.PathEscape(id), &sv); !ok {
 		h.refused(w, r, v, rep)
 		return
 	}
+	// An edition of a series is compared with the previous one unless the
+	// reader asks for none (compare=none).
+	view.InSeries = sv.Series != nil
+	view.Compare = view.InSeries && r.FormValue("compare") != "none"
+	api := url.Values{}
+	for k, vals := range q {
+		api[k] = vals
+	}
+	if view.Compare {
+		api.Set("compare", "previous")
+	}
+	if rep, ok := h.get(r, v, "/v1/surveys/"+url.PathEscape(id)+"/results?"+api.Encode(), &view.R); !ok {
+		h.refused(w, r, v, rep)
+		return
+	}
+	view.Cards = resultCards(view.R)
 	var groups struct {
 		Items []struct {
 			Key string `json:"key"`
