@@ -487,6 +487,7 @@ type historyView struct {
 		By       *string   `json:"by"`
 		OnBehalf bool      `json:"on_behalf"`
 		At       time.Time `json:"at"`
+		Who      string    `json:"-"` // By in words, for the page
 	} `json:"items"`
 }
 
@@ -504,7 +505,44 @@ func (h *Handler) historyPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	view.Member = r.PathValue("member")
+	names := map[string]string{}
+	for i, e := range view.Events {
+		view.Events[i].Who = h.who(r, v, names, e.By, e.OnBehalf)
+	}
 	h.render(w, r, v, http.StatusOK, "history", "History of the response", view, "")
+}
+
+// who names the author of a change as the caller may know them: the user's
+// name and address when the API lets the caller read that user, else "the
+// secretariat" for a change the secretariat made on the member's behalf, and
+// "the platform" for one nobody made (the lock at the deadline). Decision
+// 0026. names caches the lookups of one page.
+func (h *Handler) who(r *http.Request, v *visit, names map[string]string, by *string, onBehalf bool) string {
+	if by == nil || *by == "" || *by == "system" {
+		return "the platform"
+	}
+	if name, ok := names[*by]; ok {
+		return name
+	}
+	var u struct {
+		Email string `json:"email"`
+		Name  string `json:"name"`
+	}
+	name := "someone outside your registry"
+	if onBehalf {
+		name = "the secretariat"
+	}
+	if _, ok := h.get(r, v, "/v1/users/"+url.PathEscape(*by), &u); ok {
+		name = u.Email
+		if u.Name != "" {
+			name = u.Name + " (" + u.Email + ")"
+		}
+		if onBehalf {
+			name += ", for the secretariat"
+		}
+	}
+	names[*by] = name
+	return name
 }
 
 type resultsDoc struct {
