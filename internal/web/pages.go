@@ -765,24 +765,23 @@ type seriesView struct {
 		Deadline *time.Time `json:"deadline"`
 	} `json:"editions"`
 	Member string
+	Upload uploadView
 }
 
 // seriesPage serves GET /series/{key}: the monthly statistics, the periods to
-// answer and the trend of each figure, the member's against the group's median.
+// answer, an upload of a period's figures, and the trend of each figure, the
+// member's against the group's median.
 func (h *Handler) seriesPage(w http.ResponseWriter, r *http.Request, v *visit) {
-	var doc struct {
-		Key      string `json:"key"`
-		Title    string `json:"title"`
-		Template struct {
-			Sections []sectionDoc `json:"sections"`
-		} `json:"template"`
-		Editions json.RawMessage `json:"editions"`
-	}
-	if rep, ok := h.get(r, v, "/v1/series/"+url.PathEscape(r.PathValue("key")), &doc); !ok {
-		h.refused(w, r, v, rep)
+	h.showSeries(w, r, v, http.StatusOK, uploadView{})
+}
+
+// showSeries renders the series page, with what an upload did.
+func (h *Handler) showSeries(w http.ResponseWriter, r *http.Request, v *visit, status int, up uploadView) {
+	doc, ok := h.seriesDoc(w, r, v)
+	if !ok {
 		return
 	}
-	view := seriesView{Key: doc.Key, Title: doc.Title, Member: v.user.Member}
+	view := seriesView{Key: doc.Key, Title: doc.Title, Member: v.user.Member, Upload: up}
 	_ = json.Unmarshal(doc.Editions, &view.Editions)
 	slices.Reverse(view.Editions) // the newest period first
 	if len(view.Editions) > 12 {
@@ -795,7 +794,27 @@ func (h *Handler) seriesPage(w http.ResponseWriter, r *http.Request, v *visit) {
 			}
 		}
 	}
-	h.render(w, r, v, http.StatusOK, "series", doc.Title, view, "")
+	h.render(w, r, v, status, "series", doc.Title, view, "")
+}
+
+// seriesDocument is a series as GET /v1/series/{key} sends it.
+type seriesDocument struct {
+	Key      string `json:"key"`
+	Title    string `json:"title"`
+	Template struct {
+		Sections []sectionDoc `json:"sections"`
+	} `json:"template"`
+	Editions json.RawMessage `json:"editions"`
+}
+
+// seriesDoc reads the series of the path; a refusal is shown.
+func (h *Handler) seriesDoc(w http.ResponseWriter, r *http.Request, v *visit) (seriesDocument, bool) {
+	var doc seriesDocument
+	if rep, ok := h.get(r, v, "/v1/series/"+url.PathEscape(r.PathValue("key")), &doc); !ok {
+		h.refused(w, r, v, rep)
+		return doc, false
+	}
+	return doc, true
 }
 
 // trendChart serves GET /series/{key}/charts/{question}: the API's trend chart.

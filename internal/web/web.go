@@ -112,6 +112,8 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /surveys/{id}/results/export", h.signedIn(h.resultsExport))
 	m.HandleFunc("GET /series/{key}", h.signedIn(h.seriesPage))
 	m.HandleFunc("GET /series/{key}/charts/{question}", h.signedIn(h.trendChart))
+	m.HandleFunc("GET /series/{key}/template.csv", h.signedIn(h.seriesTemplate))
+	m.HandleFunc("POST /series/{key}/upload", h.signedIn(h.uploadPost))
 
 	// The secretariat's pages; the API refuses everyone else, by its own rule.
 	m.HandleFunc("GET /surveys/new", h.signedIn(h.newSurveyPage))
