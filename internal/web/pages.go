@@ -649,7 +649,16 @@ func (h *Handler) resultsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 	view.OwnAnswer = map[string]string{}
 	for _, qu := range view.R.Questions {
 		if qu.Own != nil {
-			view.OwnAnswer[qu.Key] = strings.Join(formValues(qu.Own.Answer), ", ")
+			// The options' labels, not their keys: the member reads what it chose.
+			vals := formValues(qu.Own.Answer)
+			for i, val := range vals {
+				for _, o := range qu.Options {
+					if fmt.Sprint(o.Key) == val {
+						vals[i] = o.Label
+					}
+				}
+			}
+			view.OwnAnswer[qu.Key] = strings.Join(vals, ", ")
 		}
 	}
 	h.render(w, r, v, http.StatusOK, "results", "Results: "+view.R.Title, view, "")

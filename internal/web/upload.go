@@ -157,8 +157,12 @@ func (h *Handler) uploadPost(w http.ResponseWriter, r *http.Request, v *visit) {
 		if sv.Period != nil {
 			period = *sv.Period
 		}
+		figures := "1 figure"
+		if len(lines) != 1 {
+			figures = strconv.Itoa(len(lines)) + " figures"
+		}
 		h.showSeries(w, r, v, http.StatusOK, uploadView{Survey: id,
-			Message: fmt.Sprintf("Saved %d figures of %s. Check them and submit them on the response page.", len(lines), period)})
+			Message: "Saved " + figures + " of " + period + ". Check them and submit them on the response page."})
 	case rep.Status == http.StatusUnprocessableEntity, rep.Status == http.StatusConflict, rep.Status == http.StatusPreconditionFailed:
 		p := rep.problem()
 		var out []string
