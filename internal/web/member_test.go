@@ -110,69 +110,79 @@ func seriesQuestionnaire(edition string) string {
 	return strings.Replace(q, `"title":"DNSSEC 2026"`, `"title":"DNSSEC `+edition+`"`, 1)
 }
 
+// twoEditions makes two published editions of a series answered by five
+// members, and returns the second's id: the algorithms moved from RSA to ECDSA,
+// and "signed" is the same for all but one member, so it is held back.
+func (s *site) twoEditions() string {
+	t := s.t
+	t.Helper()
+	for _, code := range []string{"fi", "no", "is"} {
+		if _, err := s.store.CreateMember(context.Background(), survey.Member{Code: code, Name: "Registry " + code, Country: strings.ToUpper(code),
+			Membership: survey.MembershipFull, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, body := s.apiCall("POST", "/v1/surveys", seriesQuestionnaire("2025"))
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	var first struct{ ID string }
+	_ = json.Unmarshal(body, &first)
+	for _, step := range []string{"open"} {
+		if code, body := s.apiCall("POST", "/v1/surveys/"+first.ID+"/"+step, ""); code != 200 {
+			t.Fatalf("%s: %d %s", step, code, body)
+		}
+	}
+	for code, answers := range map[string]string{"dk": `{"signed":true,"since":2010,"algorithm":"rsa"}`,
+		"se": `{"signed":true,"since":2012,"algorithm":"rsa"}`, "fi": `{"signed":true,"since":2014,"algorithm":"rsa"}`,
+		"no": `{"signed":true,"since":2016,"algorithm":"ecdsa"}`, "is": `{"signed":false,"algorithm":"ecdsa"}`} {
+		s.answer(first.ID, code, answers)
+	}
+	for _, step := range []string{"close", "publish"} {
+		if code, body := s.apiCall("POST", "/v1/surveys/"+first.ID+"/"+step, ""); code != 200 {
+			t.Fatalf("%s: %d %s", step, code, body)
+		}
+	}
+	code, body = s.apiCall("POST", "/v1/surveys/"+first.ID+"/clone", `{"edition":"2026","title":"DNSSEC 2026"}`)
+	if code != 201 {
+		t.Fatalf("clone: %d %s", code, body)
+	}
+	var second struct{ ID string }
+	_ = json.Unmarshal(body, &second)
+	if code, body := s.apiCall("PATCH", "/v1/surveys/"+second.ID, `{"deadline":"2099-01-01T00:00:00Z"}`); code != 200 {
+		t.Fatalf("deadline: %d %s", code, body)
+	}
+	if code, body := s.apiCall("POST", "/v1/surveys/"+second.ID+"/open", ""); code != 200 {
+		t.Fatalf("open: %d %s", code, body)
+	}
+	for code, answers := range map[string]string{"dk": `{"signed":true,"since":2010,"algorithm":"rsa"}`,
+		"se": `{"signed":true,"since":2012,"algorithm":"rsa"}`, "fi": `{"signed":true,"since":2014,"algorithm":"ecdsa"}`,
+		"no": `{"signed":true,"since":2016,"algorithm":"ecdsa"}`, "is": `{"signed":true,"since":2020,"algorithm":"ecdsa"}`} {
+		s.answer(second.ID, code, answers)
+	}
+	for _, step := range []string{"close", "publish"} {
+		if code, body := s.apiCall("POST", "/v1/surveys/"+second.ID+"/"+step, ""); code != 200 {
+			t.Fatalf("%s: %d %s", step, code, body)
+		}
+	}
+	return second.ID
+}
+
 // TestResultsCompareAndSuppression: an edition's results against the previous
 // edition's, in words, and every figure held back explained.
 func TestResultsCompareAndSuppression(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
 		s := newSite(t, db)
-		for _, code := range []string{"fi", "no", "is"} {
-			if _, err := s.store.CreateMember(context.Background(), survey.Member{Code: code, Name: "Registry " + code, Country: strings.ToUpper(code),
-				Membership: survey.MembershipFull, Active: true}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		code, body := s.apiCall("POST", "/v1/surveys", seriesQuestionnaire("2025"))
-		if code != 201 {
-			t.Fatalf("create: %d %s", code, body)
-		}
-		var first struct{ ID string }
-		_ = json.Unmarshal(body, &first)
-		for _, step := range []string{"open"} {
-			if code, body := s.apiCall("POST", "/v1/surveys/"+first.ID+"/"+step, ""); code != 200 {
-				t.Fatalf("%s: %d %s", step, code, body)
-			}
-		}
-		for code, answers := range map[string]string{"dk": `{"signed":true,"since":2010,"algorithm":"rsa"}`,
-			"se": `{"signed":true,"since":2012,"algorithm":"rsa"}`, "fi": `{"signed":true,"since":2014,"algorithm":"rsa"}`,
-			"no": `{"signed":true,"since":2016,"algorithm":"ecdsa"}`, "is": `{"signed":false,"algorithm":"ecdsa"}`} {
-			s.answer(first.ID, code, answers)
-		}
-		for _, step := range []string{"close", "publish"} {
-			if code, body := s.apiCall("POST", "/v1/surveys/"+first.ID+"/"+step, ""); code != 200 {
-				t.Fatalf("%s: %d %s", step, code, body)
-			}
-		}
-		code, body = s.apiCall("POST", "/v1/surveys/"+first.ID+"/clone", `{"edition":"2026","title":"DNSSEC 2026"}`)
-		if code != 201 {
-			t.Fatalf("clone: %d %s", code, body)
-		}
-		var second struct{ ID string }
-		_ = json.Unmarshal(body, &second)
-		if code, body := s.apiCall("PATCH", "/v1/surveys/"+second.ID, `{"deadline":"2099-01-01T00:00:00Z"}`); code != 200 {
-			t.Fatalf("deadline: %d %s", code, body)
-		}
-		if code, body := s.apiCall("POST", "/v1/surveys/"+second.ID+"/open", ""); code != 200 {
-			t.Fatalf("open: %d %s", code, body)
-		}
-		for code, answers := range map[string]string{"dk": `{"signed":true,"since":2010,"algorithm":"rsa"}`,
-			"se": `{"signed":true,"since":2012,"algorithm":"rsa"}`, "fi": `{"signed":true,"since":2014,"algorithm":"ecdsa"}`,
-			"no": `{"signed":true,"since":2016,"algorithm":"ecdsa"}`, "is": `{"signed":true,"since":2020,"algorithm":"ecdsa"}`} {
-			s.answer(second.ID, code, answers)
-		}
-		for _, step := range []string{"close", "publish"} {
-			if code, body := s.apiCall("POST", "/v1/surveys/"+second.ID+"/"+step, ""); code != 200 {
-				t.Fatalf("%s: %d %s", step, code, body)
-			}
-		}
+		second := s.twoEditions()
 		alice := s.signIn("alice@dk.example.org")
-		alice.get("/surveys/"+second.ID+"/results").want(200, "compared with the previous edition, <strong>2025</strong>",
+		alice.get("/surveys/"+second+"/results").want(200, "compared with the previous edition, <strong>2025</strong>",
 			"Against 2025", "Share in 2025", "down 20 points", "up 20 points")
 		// Both signed this time: the answer to "signed" would tell each one's.
 		alice.want(200, "Every member that answered, or all but one, gave the same answer")
 		// The question asked of one member in 2025 alone was held back then.
 		alice.want(200, "In 2025: ")
 		// Without the comparison, none of it.
-		alice.get("/surveys/"+second.ID+"/results?compare=none").want(200, "Results: DNSSEC 2026")
+		alice.get("/surveys/"+second+"/results?compare=none").want(200, "Results: DNSSEC 2026")
 		if strings.Contains(alice.page, "Against 2025") {
 			t.Fatal("compare=none still compares")
 		}
