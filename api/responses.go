@@ -274,6 +274,13 @@ func (s *Server) submitResponse(c echo.Context) error {
 	if !*dryRun {
 		return s.writeResponse(c, false, s.store.Submit)
 	}
+	return s.checkResponse(c)
+}
+
+// checkResponse answers a dry run of submit or withdraw: the response as it
+// stands, with everything that would block a submission, a stale If-Match
+// among them; nothing is written.
+func (s *Server) checkResponse(c echo.Context) error {
 	sv, member, err := s.readableResponse(c)
 	if err != nil {
 		return err
@@ -295,7 +302,15 @@ func (s *Server) submitResponse(c echo.Context) error {
 }
 
 // withdrawResponse serves POST /v1/surveys/{id}/responses/{member}/withdraw.
+// With dry_run=true, as openapi.yaml promises, it changes nothing.
 func (s *Server) withdrawResponse(c echo.Context) error {
+	dryRun := boolParam(c, "dry_run")
+	if dryRun == nil {
+		return queryError("dry_run", "must be true or false")
+	}
+	if *dryRun {
+		return s.checkResponse(c)
+	}
 	return s.writeResponse(c, false, s.store.Withdraw)
 }
 
