@@ -335,3 +335,38 @@ func TestMonthlyUpload(t *testing.T) {
 		alice.upload("/series/monthly-stats/upload", map[string]string{"survey": other}, "f.csv", "signed,true\n").want(422, "Choose one of this series' open periods")
 	})
 }
+
+// TestSuppressedBelowThreshold: too few respondents for the survey's k, and
+// the page says so in words, with the k.
+func TestSuppressedBelowThreshold(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		s := newSite(t, db)
+		code, body := s.apiCall("POST", "/v1/surveys", strings.Replace(questionnaire, `"min_respondents":1`, `"min_respondents":3`, 1))
+		if code != 201 {
+			t.Fatalf("create: %d %s", code, body)
+		}
+		var sv struct{ ID string }
+		_ = json.Unmarshal(body, &sv)
+		if code, body := s.apiCall("POST", "/v1/surveys/"+sv.ID+"/open", ""); code != 200 {
+			t.Fatalf("open: %d %s", code, body)
+		}
+		s.answer(sv.ID, "dk", `{"signed":true,"since":2010,"algorithm":"rsa"}`)
+		s.answer(sv.ID, "se", `{"signed":false,"algorithm":"ecdsa"}`)
+		for _, step := range []string{"close", "publish"} {
+			if code, body := s.apiCall("POST", "/v1/surveys/"+sv.ID+"/"+step, ""); code != 200 {
+				t.Fatalf("%s: %d %s", step, code, body)
+			}
+		}
+		alice := s.signIn("alice@dk.example.org")
+		alice.get("/surveys/"+sv.ID+"/results").want(200, "Fewer than 3 members answered this. With so few answers a figure could reveal what one member answered")
+		if strings.Contains(alice.page, "<table>") {
+			t.Fatalf("a suppressed question shows its figures:\n%s", alice.page)
+		}
+		// The secretariat's live view holds nothing back.
+		admin := s.signIn("admin@example.org")
+		admin.get("/surveys/"+sv.ID+"/results").want(200, "Live results for the secretariat", "RSA")
+		if strings.Contains(admin.page, "Fewer than 3 members answered") {
+			t.Fatal("the live view suppresses")
+		}
+	})
+}
