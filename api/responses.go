@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -434,7 +435,12 @@ type reminderResponse struct {
 func (s *Server) remindNow(c echo.Context) error {
 	var req reminderRequest
 	// The body is optional: none reminds every member that has not submitted.
-	if c.Request().ContentLength != 0 {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err // the body limit's 413, or a broken connection
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		c.Request().Body = io.NopCloser(bytes.NewReader(body))
 		if err := bind(c, &req); err != nil {
 			return err
 		}
