@@ -71,3 +71,19 @@ func TestRemindNow(t *testing.T) {
 		})
 	})
 }
+
+// TestChairReminds: the chair of a survey's work group runs it, so it sends
+// its reminders; not those of a survey of another group.
+func TestChairReminds(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		h := newHarness(t, db)
+		withChair(h)
+		h.run([]step{
+			{name: "the chair opens its survey", as: "chair", method: "POST", path: "/v1/surveys/{{tech_survey}}/open", status: 200},
+			{name: "and reminds", as: "chair", method: "POST", path: "/v1/surveys/{{tech_survey}}/reminders", body: `{"members":["se"]}`, status: 202,
+				want: map[string]any{"members": "[se]"}},
+			{name: "the secretariat opens the legal survey", as: "admin", method: "POST", path: "/v1/surveys/{{legal_survey}}/open", status: 200},
+			{name: "not the other group's", as: "chair", method: "POST", path: "/v1/surveys/{{legal_survey}}/reminders", status: 403},
+		})
+	})
+}
