@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -274,6 +275,13 @@ func (s *Server) submitResponse(c echo.Context) error {
 	if !*dryRun {
 		return s.writeResponse(c, false, s.store.Submit)
 	}
+	return s.checkResponse(c)
+}
+
+// checkResponse answers a dry run of submit or withdraw: the response as it
+// stands, with everything that would block a submission, a stale If-Match
+// among them; nothing is written.
+func (s *Server) checkResponse(c echo.Context) error {
 	sv, member, err := s.readableResponse(c)
 	if err != nil {
 		return err
@@ -295,7 +303,15 @@ func (s *Server) submitResponse(c echo.Context) error {
 }
 
 // withdrawResponse serves POST /v1/surveys/{id}/responses/{member}/withdraw.
+// With dry_run=true, as openapi.yaml promises, it changes nothing.
 func (s *Server) withdrawResponse(c echo.Context) error {
+	dryRun := boolParam(c, "dry_run")
+	if dryRun == nil {
+		return queryError("dry_run", "must be true or false")
+	}
+	if *dryRun {
+		return s.checkResponse(c)
+	}
 	return s.writeResponse(c, false, s.store.Withdraw)
 }
 
@@ -401,6 +417,39 @@ func (s *Server) surveyProgress(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+type reminderRequest struct {
+	Members []string `json:"members" validate:"max=1000"`
+}
+
+type reminderResponse struct {
+	SurveyID string    `json:"survey_id"`
+	Members  []string  `json:"members"`
+	QueuedAt time.Time `json:"queued_at"`
+}
+
+// remindNow serves POST /v1/surveys/{id}/reminders: a reminder now, to the
+// members named or to every member that has not submitted. The mails go out
+// by the same reminder job as the scheduled ones, so the answer is 202.
+func (s *Server) remindNow(c echo.Context) error {
+	var req reminderRequest
+	// The body is optional: none reminds every member that has not submitted.
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err // the body limit's 413, or a broken connection
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		c.Request().Body = io.NopCloser(bytes.NewReader(body))
+		if err := bind(c, &req); err != nil {
+			return err
+		}
+	}
+	_, members, err := s.store.RemindNow(c.Request().Context(), c.Param("id"), req.Members)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, reminderResponse{SurveyID: c.Param("id"), Members: members, QueuedAt: s.store.Now().UTC()})
 }
 
 // listExtensions serves GET /v1/surveys/{id}/extensions.

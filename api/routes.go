@@ -55,6 +55,7 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/surveys/:id/export", s.exportSurvey)
 
 	v1.GET("/surveys/:id/progress", s.surveyProgress, s.runs)
+	v1.POST("/surveys/:id/reminders", s.remindNow, s.runs)
 	v1.GET("/surveys/:id/responses", s.listResponses)
 	v1.GET("/surveys/:id/responses/:member", s.getResponse)
 	v1.PATCH("/surveys/:id/responses/:member", s.saveResponse)
@@ -130,6 +131,7 @@ func inputs() map[string]routeInputs {
 		"PATCH /v1/surveys/:id":      body,
 		"POST /v1/surveys/:id/clone": body,
 
+		"POST /v1/surveys/:id/reminders":                  body,
 		"GET /v1/surveys/:id/responses":                   {query: page},
 		"PATCH /v1/surveys/:id/responses/:member":         body,
 		"GET /v1/surveys/:id/responses/:member/history":   {query: page},

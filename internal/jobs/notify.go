@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -184,8 +185,8 @@ func mailJob(source, subject string, m survey.Mail) (survey.Job, error) {
 	return survey.Job{Kind: KindMail, Key: "mail:" + source + ":" + m.UserID, Subject: subject, Payload: payload}, nil
 }
 
-// remind mails the people of the members whose deadline is the reminder's and
-// who have not submitted. A reminder that comes too late, or for a survey no
+// remind mails the people of the members whose deadline is the reminder's (or,
+// for a reminder asked for now, the members it names) and who have not submitted. A reminder that comes too late, or for a survey no
 // longer open, reminds nobody.
 func (n *notifier) remind(ctx context.Context, j survey.Job) error {
 	r, err := store.ReadReminder(j)
@@ -199,16 +200,26 @@ func (n *notifier) remind(ctx context.Context, j survey.Job) error {
 		}
 		return err
 	}
-	if sv.Status != survey.StatusOpen || !n.store.Now().Before(r.Deadline) {
+	now := n.store.Now()
+	if sv.Status != survey.StatusOpen || (len(r.Members) == 0 && !now.Before(r.Deadline)) {
 		return nil
 	}
 	kind, template := survey.MailReminder, "reminder"
 	if sv.Period != "" {
 		kind, template = survey.MailStatistics, "period_closing"
 	}
-	mails, err := n.toAudience(ctx, j.ID, sv.ID, kind, template, "", func(p survey.MemberProgress) bool {
+	pick := func(p survey.MemberProgress) bool {
 		return p.Status != survey.ResponseSubmitted && p.Deadline != nil && p.Deadline.Equal(r.Deadline)
-	})
+	}
+	if len(r.Members) > 0 {
+		// Asked for now (store.RemindNow): the members named that have still
+		// not submitted by the time it runs, and can still.
+		pick = func(p survey.MemberProgress) bool {
+			return p.Status != survey.ResponseSubmitted && slices.Contains(r.Members, p.Member) &&
+				(p.Deadline == nil || now.Before(*p.Deadline))
+		}
+	}
+	mails, err := n.toAudience(ctx, j.ID, sv.ID, kind, template, "", pick)
 	if err != nil {
 		return err
 	}

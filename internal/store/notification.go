@@ -209,7 +209,10 @@ func (s *Store) SetMailPreferences(ctx context.Context, userID string, p survey.
 type reminderPayload struct {
 	Survey   string    `json:"survey"`
 	Deadline time.Time `json:"deadline"`
-	Before   string    `json:"before"` // a Go duration
+	Before   string    `json:"before,omitempty"` // a Go duration
+	// Members, when set, are the members to remind now (RemindNow), whatever
+	// their deadline; Deadline and Before are then unset.
+	Members []string `json:"members,omitempty"`
 }
 
 // Reminder is a reminder job's work, read from its payload.
@@ -217,6 +220,7 @@ type Reminder struct {
 	Survey   string
 	Deadline time.Time
 	Before   time.Duration
+	Members  []string // set for a reminder sent on request: these members, now
 }
 
 // ReadReminder reads the work of a reminder job.
@@ -224,6 +228,9 @@ func ReadReminder(j survey.Job) (Reminder, error) {
 	var p reminderPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return Reminder{}, err
+	}
+	if len(p.Members) > 0 {
+		return Reminder{Survey: p.Survey, Members: p.Members}, nil
 	}
 	d, err := time.ParseDuration(p.Before)
 	return Reminder{Survey: p.Survey, Deadline: p.Deadline, Before: d}, err
@@ -272,7 +279,7 @@ func (s *Store) ScheduleReminders(ctx context.Context, surveyID string, before [
 		for i, j := range want {
 			keys[i] = j.Key
 		}
-		q := tx.Model(&jobRow{}).Where("subject = ? AND kind = ? AND state = ?", surveyID, JobReminder, survey.JobPending)
+		q := tx.Model(&jobRow{}).Where("subject = ? AND kind = ? AND state = ? AND key LIKE ?", surveyID, JobReminder, survey.JobPending, "reminder:%")
 		if len(keys) > 0 {
 			q = q.Where("key NOT IN ?", keys)
 		}
@@ -335,4 +342,89 @@ func (s *Store) Outbox(ctx context.Context, p Page) ([]OutboxMail, string, error
 			Subject: r.Subject, Text: r.TextBody, HTML: r.HTMLBody, CreatedAt: r.CreatedAt}
 	}
 	return out, next, nil
+}
+
+// RemindNow queues a reminder, to be sent at once, to the people of the named
+// members of the open survey, or when none are named of every member that has
+// not submitted and whose deadline has not passed. It is the same reminder job
+// as the scheduled ones (the worker turns it into one mail job per person, as
+// it does theirs), carrying the members, and it is written to the audit trail.
+// It returns the job (none when nobody is left to remind) and the members.
+// A named member outside the audience, already submitted or past its deadline
+// is refused, by its place in members.
+func (s *Store) RemindNow(ctx context.Context, surveyID string, members []string) (survey.Job, []string, error) {
+	notOpen := func(sv survey.Survey) error {
+		return survey.Refusef(survey.Conflict, survey.NotOpen, "the survey is %s; reminders are sent only while it is open", sv.Status)
+	}
+	sv, err := s.Survey(ctx, surveyID)
+	if err != nil {
+		return survey.Job{}, nil, err
+	}
+	if sv.Status != survey.StatusOpen {
+		return survey.Job{}, nil, notOpen(sv)
+	}
+	progress, err := s.progress(ctx, sv, "")
+	if err != nil {
+		return survey.Job{}, nil, err
+	}
+	now := s.Now()
+	byCode := map[string]survey.MemberProgress{}
+	for _, p := range progress {
+		byCode[p.Member] = p
+	}
+	due := func(p survey.MemberProgress) bool { return p.Deadline == nil || now.Before(*p.Deadline) }
+	var chosen []string
+	var bad []survey.FieldError
+	for i, code := range members {
+		field := "members[" + strconv.Itoa(i) + "]"
+		p, ok := byCode[code]
+		switch {
+		case !ok:
+			bad = append(bad, survey.FieldError{Field: field, Reason: fmt.Sprintf("%q is not a member of the survey's audience", code)})
+		case p.Status == survey.ResponseSubmitted:
+			bad = append(bad, survey.FieldError{Field: field, Reason: fmt.Sprintf("%s has already submitted", code)})
+		case !due(p):
+			bad = append(bad, survey.FieldError{Field: field, Reason: fmt.Sprintf("the deadline of %s has passed", code)})
+		case !slices.Contains(chosen, code):
+			chosen = append(chosen, code)
+		}
+	}
+	if len(bad) > 0 {
+		return survey.Job{}, nil, &survey.Error{Code: survey.Invalid, Message: "some members cannot be reminded: " + bad[0].Reason, Fields: bad}
+	}
+	if len(members) == 0 {
+		for _, p := range progress {
+			if p.Status != survey.ResponseSubmitted && due(p) {
+				chosen = append(chosen, p.Member)
+			}
+		}
+	}
+	if len(chosen) == 0 {
+		return survey.Job{}, []string{}, nil
+	}
+	payload, err := json.Marshal(reminderPayload{Survey: surveyID, Members: chosen})
+	if err != nil {
+		return survey.Job{}, nil, err
+	}
+	// Its own key, not "reminder:…": ScheduleReminders, which cancels the
+	// scheduled reminders no longer called for, leaves this one alone.
+	job := survey.Job{Kind: JobReminder, Key: "reminder-now:" + s.newID("rem"), Subject: surveyID, RunAt: now, Payload: payload}
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		// Closed meanwhile: nobody is reminded of a survey that takes no answers.
+		sv, err := s.loadSurvey(tx, surveyID, shareLock)
+		if err != nil {
+			return err
+		}
+		if sv.Status != survey.StatusOpen {
+			return notOpen(sv)
+		}
+		if err := s.enqueue(tx, job); err != nil {
+			return err
+		}
+		return s.audit(tx, "survey.reminded", "survey", surveyID, "", nil, map[string]any{"members": chosen})
+	})
+	if err != nil {
+		return survey.Job{}, nil, wrap(err, "remind now")
+	}
+	return job, chosen, nil
 }

@@ -25,6 +25,7 @@ type progressDoc struct {
 		RequiredTotal    int        `json:"required_total"`
 		LastActivity     *time.Time `json:"last_activity"`
 		Deadline         *time.Time `json:"deadline"`
+		Told             []toldDoc  `json:"told"` // shown by progress.go's words
 	} `json:"members"`
 }
 

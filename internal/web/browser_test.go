@@ -245,6 +245,9 @@ func TestBrowser(t *testing.T) {
 		b.waitFor("1 submitted", "Progress")
 		b.checkA11y("manage")
 		b.shot("secretariat-progress")
+		b.do(chromedp.Click(chromedp.CSS("#remind-all")))
+		b.waitFor("A reminder is on its way to the people of se")
+		b.checkA11y("progress-reminded")
 		b.do(chromedp.Click(chromedp.CSS("#close")))
 		b.waitFor("now closed")
 		b.do(chromedp.Click(chromedp.CSS("#publish")))
@@ -276,10 +279,31 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 		b.checkA11y("results")
+		// The shot is of an edition compared with the previous one, figures held back explained.
+		b.open("/surveys/" + s.twoEditions() + "/results")
+		b.waitFor("Against 2025", "Every member that answered, or all but one")
+		b.checkA11y("results-compared")
 		b.shot("results")
 		b.open("/tokens")
 		b.waitFor("Your API tokens")
 		b.checkA11y("tokens")
+		// The monthly figures, uploaded as a CSV file.
+		if code, body := s.apiCall("POST", "/v1/series", monthlyStats); code != 201 {
+			t.Fatalf("series: %d %s", code, body)
+		}
+		if code, body := s.apiCall("POST", "/v1/series/monthly-stats/editions", `{"period":"2026-10"}`); code != 201 {
+			t.Fatalf("edition: %d %s", code, body)
+		}
+		csvFile := filepath.Join(t.TempDir(), "figures.csv")
+		if err := os.WriteFile(csvFile, []byte("question,value\ndomains,1320000\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b.open("/series/monthly-stats")
+		b.waitFor("Upload a period's figures")
+		b.checkA11y("series-upload")
+		b.do(chromedp.SetUploadFiles(chromedp.CSS("#upload-file"), []string{csvFile}), chromedp.Click(chromedp.CSS("#upload-button")))
+		b.waitFor("Saved 1 figure of 2026-10")
+		b.checkA11y("series-uploaded")
 
 		// At a phone's width nothing runs off the side of the page.
 		b.do(chromedp.EmulateViewport(390, 844))

@@ -64,6 +64,7 @@ type (
 		MissingRequired  []string       `json:"missing_required"`
 		CanSubmit        bool           `json:"can_submit"`
 		SubmitBlockers   []struct {
+			Code   string         `json:"code"`
 			Reason string         `json:"reason"`
 			Detail string         `json:"detail"`
 			Errors []problemField `json:"errors"`
@@ -167,6 +168,11 @@ type answerView struct {
 	Message  string
 	Problem  *problem
 	Action   string
+	// ReadOnly: the response takes no writes now, for the reasons in Why, in
+	// the API's words; CanWithdraw: it is submitted and may be withdrawn.
+	ReadOnly    bool
+	Why         []string
+	CanWithdraw bool
 }
 
 // answerPage serves GET /surveys/{id}/responses/{member}: one section of the
@@ -191,6 +197,7 @@ func (h *Handler) showAnswers(w http.ResponseWriter, r *http.Request, v *visit, 
 		return
 	}
 	view := answerView{Survey: sv, Response: resp, Member: member, Problem: prob, Message: message}
+	view.ReadOnly, view.Why, view.CanWithdraw = lockedBy(resp)
 	for _, s := range sv.Sections {
 		if len(s.Questions) > 0 {
 			view.Sections = append(view.Sections, s)
@@ -237,6 +244,60 @@ func (h *Handler) showAnswers(w http.ResponseWriter, r *http.Request, v *visit, 
 		view.Fields = append(view.Fields, f)
 	}
 	h.render(w, r, v, status, "answer", sv.Title, view, "")
+}
+
+// lockedBy reads from the API's caller-aware payload whether the response is
+// read-only for the caller and why: locked (the survey is not open, or the
+// caller's deadline passed), the caller may not write it, or it is submitted
+// (then it may be withdrawn, if nothing else stands in the way). The page
+// applies no rule of its own: the blockers are the API's.
+func lockedBy(resp responseDoc) (readOnly bool, why []string, canWithdraw bool) {
+	for _, b := range resp.SubmitBlockers {
+		if b.Reason == "required_missing" || b.Reason == "stale_version" {
+			continue
+		}
+		text := b.Detail
+		if b.Reason == "deadline_passed" {
+			text += ". Ask the secretariat for more time if you still need to change it."
+		}
+		why = append(why, text)
+	}
+	if resp.Status == "submitted" {
+		canWithdraw = len(why) == 0 && !resp.Locked
+		if canWithdraw {
+			why = append(why, "This response is submitted, so it is shown as sent. To change it, withdraw it: it becomes a draft again, which you submit again before the deadline.")
+		} else {
+			why = append(why, "This response is submitted.")
+		}
+	}
+	if resp.Locked && len(why) == 0 {
+		why = append(why, "This response is locked: it takes no more changes.")
+	}
+	return len(why) > 0, why, canWithdraw
+}
+
+// Shown is the field's answer as read-only text: the options' labels, Yes or No.
+func (f field) Shown() string {
+	var out []string
+	for _, v := range f.Values {
+		label := v
+		switch {
+		case f.Q.Type == "boolean" && v == "true":
+			label = "Yes"
+		case f.Q.Type == "boolean" && v == "false":
+			label = "No"
+		}
+		for _, o := range f.Q.Options {
+			if o.Key == v {
+				label = o.Label
+			}
+		}
+		out = append(out, label)
+	}
+	if len(out) == 0 {
+		return "no answer"
+	}
+	return strings.Join(out, ", ")
 }
 
 // formValues turns an answer as the API sends it into the form's values.
@@ -307,7 +368,7 @@ func (h *Handler) answerPost(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	if action == "submit" {
 		rep := h.call(r.Context(), r, v.user, http.MethodPost, path+"/submit", nil, "", "If-Match", strconv.Quote(version))
-		h.afterWrite(w, r, v, rep, nil, "Your response was submitted. You may still amend it until the deadline.")
+		h.afterWrite(w, r, v, rep, nil, "Your response was submitted. To change it before the deadline, withdraw it first.")
 		return
 	}
 	h.showAnswers(w, r, v, http.StatusOK, nil, nil, "Nothing to save.")
@@ -426,6 +487,7 @@ type historyView struct {
 		By       *string   `json:"by"`
 		OnBehalf bool      `json:"on_behalf"`
 		At       time.Time `json:"at"`
+		Who      string    `json:"-"` // By in words, for the page
 	} `json:"items"`
 }
 
@@ -443,7 +505,44 @@ func (h *Handler) historyPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	view.Member = r.PathValue("member")
+	names := map[string]string{}
+	for i, e := range view.Events {
+		view.Events[i].Who = h.who(r, v, names, e.By, e.OnBehalf)
+	}
 	h.render(w, r, v, http.StatusOK, "history", "History of the response", view, "")
+}
+
+// who names the author of a change as the caller may know them: the user's
+// name and address when the API lets the caller read that user, else "the
+// secretariat" for a change the secretariat made on the member's behalf, and
+// "the platform" for one nobody made (the lock at the deadline). Decision
+// 0026. names caches the lookups of one page.
+func (h *Handler) who(r *http.Request, v *visit, names map[string]string, by *string, onBehalf bool) string {
+	if by == nil || *by == "" || *by == "system" {
+		return "the platform"
+	}
+	if name, ok := names[*by]; ok {
+		return name
+	}
+	var u struct {
+		Email string `json:"email"`
+		Name  string `json:"name"`
+	}
+	name := "someone outside your registry"
+	if onBehalf {
+		name = "the secretariat"
+	}
+	if _, ok := h.get(r, v, "/v1/users/"+url.PathEscape(*by), &u); ok {
+		name = u.Email
+		if u.Name != "" {
+			name = u.Name + " (" + u.Email + ")"
+		}
+		if onBehalf {
+			name += ", for the secretariat"
+		}
+	}
+	names[*by] = name
+	return name
 }
 
 type resultsDoc struct {
@@ -457,32 +556,51 @@ type resultsDoc struct {
 	Policy      struct {
 		MinRespondents int `json:"min_respondents"`
 	} `json:"results_policy"`
-	Questions []struct {
-		Key        string  `json:"key"`
-		Type       string  `json:"type"`
-		Prompt     string  `json:"prompt"`
-		N          *int    `json:"n"`
-		Suppressed *string `json:"suppressed"`
-		Options    []struct {
-			Label string  `json:"label"`
-			Count int     `json:"count"`
-			Share float64 `json:"share"`
-		} `json:"options"`
-		Numeric *struct {
-			Mean, Q1, Median, Q3 float64
-		} `json:"numeric"`
-		Own *struct {
-			Answer         any      `json:"answer"`
-			PercentileRank *float64 `json:"percentile_rank"`
-		} `json:"own"`
-	} `json:"questions"`
+	Comparison *struct {
+		SurveyID string `json:"survey_id"`
+		Edition  string `json:"edition"`
+	} `json:"comparison"`
+	Questions []resultQuestion `json:"questions"`
+}
+
+// resultQuestion is one question's result; Previous is the same key's in the
+// edition compared with.
+type resultQuestion struct {
+	Key        string  `json:"key"`
+	Type       string  `json:"type"`
+	Prompt     string  `json:"prompt"`
+	N          *int    `json:"n"`
+	Suppressed *string `json:"suppressed"`
+	Code       *string `json:"code"`
+	Options    []struct {
+		Key   any     `json:"key"`
+		Label string  `json:"label"`
+		Count int     `json:"count"`
+		Share float64 `json:"share"`
+	} `json:"options"`
+	Numeric *struct {
+		Mean, Q1, Median, Q3 float64
+	} `json:"numeric"`
+	Own *struct {
+		Answer         any      `json:"answer"`
+		PercentileRank *float64 `json:"percentile_rank"`
+	} `json:"own"`
+	Previous *resultQuestion `json:"previous"`
+	Change   *struct {
+		Shares map[string]float64 `json:"shares"`
+		Median *float64           `json:"median"`
+		Mean   *float64           `json:"mean"`
+	} `json:"change"`
 }
 
 type resultsView struct {
 	R         resultsDoc
+	Cards     []resultCard
 	Groups    []string
 	Group     string
 	Query     string
+	Compare   bool // compared with the previous edition of the series
+	InSeries  bool
 	Live      bool // the secretariat's live view: members may see less
 	OwnAnswer map[string]string
 }
@@ -496,10 +614,27 @@ func (h *Handler) resultsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		q.Set("peer_group", g)
 	}
 	var view resultsView
-	if rep, ok := h.get(r, v, "/v1/surveys/"+url.PathEscape(id)+"/results?"+q.Encode(), &view.R); !ok {
+	var sv surveyDoc
+	if rep, ok := h.get(r, v, "/v1/surveys/"+url.PathEscape(id), &sv); !ok {
 		h.refused(w, r, v, rep)
 		return
 	}
+	// An edition of a series is compared with the previous one unless the
+	// reader asks for none (compare=none).
+	view.InSeries = sv.Series != nil
+	view.Compare = view.InSeries && r.FormValue("compare") != "none"
+	api := url.Values{}
+	for k, vals := range q {
+		api[k] = vals
+	}
+	if view.Compare {
+		api.Set("compare", "previous")
+	}
+	if rep, ok := h.get(r, v, "/v1/surveys/"+url.PathEscape(id)+"/results?"+api.Encode(), &view.R); !ok {
+		h.refused(w, r, v, rep)
+		return
+	}
+	view.Cards = resultCards(view.R)
 	var groups struct {
 		Items []struct {
 			Key string `json:"key"`
@@ -514,7 +649,16 @@ func (h *Handler) resultsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 	view.OwnAnswer = map[string]string{}
 	for _, qu := range view.R.Questions {
 		if qu.Own != nil {
-			view.OwnAnswer[qu.Key] = strings.Join(formValues(qu.Own.Answer), ", ")
+			// The options' labels, not their keys: the member reads what it chose.
+			vals := formValues(qu.Own.Answer)
+			for i, val := range vals {
+				for _, o := range qu.Options {
+					if fmt.Sprint(o.Key) == val {
+						vals[i] = o.Label
+					}
+				}
+			}
+			view.OwnAnswer[qu.Key] = strings.Join(vals, ", ")
 		}
 	}
 	h.render(w, r, v, http.StatusOK, "results", "Results: "+view.R.Title, view, "")
@@ -630,24 +774,23 @@ type seriesView struct {
 		Deadline *time.Time `json:"deadline"`
 	} `json:"editions"`
 	Member string
+	Upload uploadView
 }
 
 // seriesPage serves GET /series/{key}: the monthly statistics, the periods to
-// answer and the trend of each figure, the member's against the group's median.
+// answer, an upload of a period's figures, and the trend of each figure, the
+// member's against the group's median.
 func (h *Handler) seriesPage(w http.ResponseWriter, r *http.Request, v *visit) {
-	var doc struct {
-		Key      string `json:"key"`
-		Title    string `json:"title"`
-		Template struct {
-			Sections []sectionDoc `json:"sections"`
-		} `json:"template"`
-		Editions json.RawMessage `json:"editions"`
-	}
-	if rep, ok := h.get(r, v, "/v1/series/"+url.PathEscape(r.PathValue("key")), &doc); !ok {
-		h.refused(w, r, v, rep)
+	h.showSeries(w, r, v, http.StatusOK, uploadView{})
+}
+
+// showSeries renders the series page, with what an upload did.
+func (h *Handler) showSeries(w http.ResponseWriter, r *http.Request, v *visit, status int, up uploadView) {
+	doc, ok := h.seriesDoc(w, r, v)
+	if !ok {
 		return
 	}
-	view := seriesView{Key: doc.Key, Title: doc.Title, Member: v.user.Member}
+	view := seriesView{Key: doc.Key, Title: doc.Title, Member: v.user.Member, Upload: up}
 	_ = json.Unmarshal(doc.Editions, &view.Editions)
 	slices.Reverse(view.Editions) // the newest period first
 	if len(view.Editions) > 12 {
@@ -660,7 +803,27 @@ func (h *Handler) seriesPage(w http.ResponseWriter, r *http.Request, v *visit) {
 			}
 		}
 	}
-	h.render(w, r, v, http.StatusOK, "series", doc.Title, view, "")
+	h.render(w, r, v, status, "series", doc.Title, view, "")
+}
+
+// seriesDocument is a series as GET /v1/series/{key} sends it.
+type seriesDocument struct {
+	Key      string `json:"key"`
+	Title    string `json:"title"`
+	Template struct {
+		Sections []sectionDoc `json:"sections"`
+	} `json:"template"`
+	Editions json.RawMessage `json:"editions"`
+}
+
+// seriesDoc reads the series of the path; a refusal is shown.
+func (h *Handler) seriesDoc(w http.ResponseWriter, r *http.Request, v *visit) (seriesDocument, bool) {
+	var doc seriesDocument
+	if rep, ok := h.get(r, v, "/v1/series/"+url.PathEscape(r.PathValue("key")), &doc); !ok {
+		h.refused(w, r, v, rep)
+		return doc, false
+	}
+	return doc, true
 }
 
 // trendChart serves GET /series/{key}/charts/{question}: the API's trend chart.

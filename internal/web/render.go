@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,18 @@ func parsePages() (map[string]*template.Template, error) {
 		"roleLabel": func(role string) string {
 			return map[string]string{"respondent": "respondent (answers for a member)",
 				"viewer": "viewer (reads a member's answers and results)", "secretariat": "secretariat"}[role]
+		},
+		// rank is a percentile rank, a share from 0 to 1, as an ordinal: "25th".
+		"rank": func(f float64) string {
+			n := int(f*100 + 0.5)
+			suffix := "th"
+			if n%100 < 11 || n%100 > 13 {
+				suffix = map[int]string{1: "st", 2: "nd", 3: "rd"}[n%10]
+				if suffix == "" {
+					suffix = "th"
+				}
+			}
+			return strconv.Itoa(n) + suffix
 		},
 		"has": func(list []string, s string) bool {
 			for _, x := range list {

@@ -112,12 +112,15 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /surveys/{id}/results/export", h.signedIn(h.resultsExport))
 	m.HandleFunc("GET /series/{key}", h.signedIn(h.seriesPage))
 	m.HandleFunc("GET /series/{key}/charts/{question}", h.signedIn(h.trendChart))
+	m.HandleFunc("GET /series/{key}/template.csv", h.signedIn(h.seriesTemplate))
+	m.HandleFunc("POST /series/{key}/upload", h.signedIn(h.uploadPost))
 
 	// The secretariat's pages; the API refuses everyone else, by its own rule.
 	m.HandleFunc("GET /surveys/new", h.signedIn(h.newSurveyPage))
 	m.HandleFunc("POST /surveys/new", h.signedIn(h.newSurveyPost))
 	m.HandleFunc("POST /surveys/{id}/lifecycle", h.signedIn(h.lifecyclePost))
 	m.HandleFunc("POST /surveys/{id}/extensions", h.signedIn(h.extensionPost))
+	m.HandleFunc("POST /surveys/{id}/reminders", h.signedIn(h.reminderPost))
 	m.HandleFunc("GET /admin", h.signedIn(h.adminPage))
 	m.HandleFunc("POST /admin/users", h.signedIn(h.createUserPost))
 	m.HandleFunc("POST /admin/users/{id}/active", h.signedIn(h.userActivePost))
