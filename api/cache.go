@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -14,9 +15,11 @@ import (
 
 // compress gzips responses for clients that accept it, and says Vary:
 // Accept-Encoding on every response so that caches keep the two apart. Bodies
-// under a kilobyte are sent as they are: compressing them gains nothing.
+// under a kilobyte are sent as they are: compressing them gains nothing. The
+// fastest level: on JSON it saves nearly as much as the default, at a fraction
+// of the processor time that, under load, every other request waits for.
 func compress() echo.MiddlewareFunc {
-	return middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024})
+	return middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Level: gzip.BestSpeed})
 }
 
 // privateCacheControl lets the caller's browser keep a read, and no shared

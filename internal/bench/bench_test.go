@@ -13,7 +13,7 @@ import (
 func TestBenchSmoke(t *testing.T) {
 	var out bytes.Buffer
 	cfg := config{Root: "../..", Sizes: []int{20, 40}, Saves: 16, Clients: 4, Requests: 3, Out: "-", Load: 3 * time.Second,
-		LoadReaders: 8, LoadWriters: 2}
+		LoadReaders: 8, LoadWriters: 2, LoadPace: 100 * time.Millisecond}
 	rep, err := run(context.Background(), cfg, &out)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
@@ -23,10 +23,17 @@ func TestBenchSmoke(t *testing.T) {
 		rep.Sizes[1].FirstAdmin.P50 <= 0 || rep.Sizes[1].FirstMember.P50 <= 0 || rep.Sizes[1].CachedAdmin.P50 <= 0 {
 		t.Fatalf("no latencies measured: %+v", rep.Sizes)
 	}
-	if l := rep.Trends.Load; l == nil || l.Results.Done == 0 || l.Trends.Done == 0 || l.Writes.Done == 0 {
-		t.Fatalf("the load test did nothing: %+v", rep.Trends.Load)
-	} else if errs := l.Results.Errors + l.Trends.Errors + l.Writes.Errors; errs > 0 {
-		t.Fatalf("%d errors under load: %+v", errs, l)
+	for _, l := range []*loadResult{rep.Trends.Load, rep.Trends.Saturated} {
+		if l == nil || l.Results.Done == 0 || l.Trends.Done == 0 || l.Writes.Done == 0 {
+			t.Fatalf("the load test did nothing: %+v", l)
+		} else if errs := l.Results.Errors + l.Trends.Errors + l.Writes.Errors; errs > 0 {
+			t.Fatalf("%d errors under load: %+v", errs, l)
+		}
+	}
+	// Paced, 8 readers every 100 ms for 3 s make about 240 reads, not the
+	// thousands that back to back would.
+	if l := rep.Trends.Load; l.Results.Done+l.Trends.Done > 300 {
+		t.Fatalf("the paced load test was not paced: %d reads in %s", l.Results.Done+l.Trends.Done, l.Duration)
 	}
 	if rep.SavesPerSecond <= 0 || rep.CeilingSavesPerSec <= 0 || rep.PeakRSSBytes <= 0 {
 		t.Fatalf("no throughput or memory measured: %+v", rep)

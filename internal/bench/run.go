@@ -32,6 +32,7 @@ type config struct {
 	// Concurrent clients of the load test: readers of results and trends,
 	// writers of answers.
 	LoadReaders, LoadWriters int
+	LoadPace                 time.Duration // between one load client's requests
 }
 
 // sizeResult is the results latency at one size, against its ceiling.

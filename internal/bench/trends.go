@@ -24,7 +24,8 @@ const (
 // trendResult is the trends latency against its ceiling.
 type trendResult struct {
 	Trends, Ceiling latency
-	Load            *loadResult // nil when the load test was not run
+	// The load test, paced and back to back; nil when it was not run.
+	Load, Saturated *loadResult
 }
 
 func trendSeries() map[string]any {
@@ -119,8 +120,10 @@ func runTrends(ctx context.Context, cfg config, admin *pgxpool.Pool, pgURL, bin 
 	if _, err := member.do(ctx, "GET", "/v1/surveys/"+editions[len(editions)-1]+"/results", nil, 200); err != nil {
 		return res, err
 	}
-	l := runLoad(ctx, cfg, sec, member, "/v1/surveys/"+editions[len(editions)-1]+"/results", path, writeSurvey, writers)
-	res.Load = &l
+	results := "/v1/surveys/" + editions[len(editions)-1] + "/results"
+	paced := runLoad(ctx, cfg, cfg.Load, cfg.LoadPace, sec, member, results, path, writeSurvey, writers)
+	saturated := runLoad(ctx, cfg, cfg.Load/4, 0, sec, member, results, path, writeSurvey, writers)
+	res.Load, res.Saturated = &paced, &saturated
 	return res, nil
 }
 

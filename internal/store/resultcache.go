@@ -66,10 +66,15 @@ func ResultsStamp(sv survey.Survey) string {
 // CachedAggregates returns the aggregates kept for the view of a published
 // survey, ok false when none are kept for the survey as it is now. Only a
 // published survey's answers cannot change: for any other, nothing is served.
+// The aggregates returned may be shared with other readers: never change them.
 func (s *Store) CachedAggregates(ctx context.Context, sv survey.Survey, view string) (Aggregates, bool, error) {
 	stamp := ResultsStamp(sv)
 	if sv.Status != survey.StatusPublished || stamp == "" {
 		return Aggregates{}, false, nil
+	}
+	key := viewKey{sv.ID, view, stamp}
+	if a, ok := s.views.get(key); ok {
+		return a, true, nil
 	}
 	var row resultsCacheRow
 	err := s.db.WithContext(ctx).Where("survey_id = ? AND view = ? AND stamp = ?", sv.ID, view, stamp).Take(&row).Error
@@ -90,6 +95,7 @@ func (s *Store) CachedAggregates(ctx context.Context, sv survey.Survey, view str
 			out.Cells[CellKey{Group: r.GroupKey, Question: r.QuestionKey}] = r.Code
 		}
 	}
+	s.views.put(key, out)
 	return out, true, nil
 }
 
@@ -110,7 +116,8 @@ func (s *Store) SaveAggregates(ctx context.Context, sv survey.Survey, view strin
 	if err != nil {
 		return nil // figures JSON cannot hold (never expected): served computed, uncached
 	}
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	saved := false
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		now, err := s.loadSurvey(tx, sv.ID, shareLock) // no change to the survey until saved
 		if err != nil {
 			return err
@@ -122,6 +129,11 @@ func (s *Store) SaveAggregates(ctx context.Context, sv survey.Survey, view strin
 		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
 			return fmt.Errorf("save results cache: %w", err)
 		}
+		saved = true
 		return nil
 	})
+	if saved && err == nil {
+		s.views.put(viewKey{sv.ID, view, stamp}, a)
+	}
+	return err
 }

@@ -36,6 +36,9 @@ type Store struct {
 	postgres bool
 	now      func() time.Time
 	entropy  *ulid.LockedMonotonicReader
+	// What the results cache holds that was used last, decoded.
+	views  *memo[viewKey, Aggregates]
+	trends *memo[trendKey, trendFigure]
 }
 
 // Options tune a Store; the zero value is usable.
@@ -58,7 +61,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	// GORM's logger is set once the database is open: a failure to open is
 	// returned, with where, rather than also logged by GORM.
-	s := &Store{now: opts.Now, entropy: &ulid.LockedMonotonicReader{MonotonicReader: ulid.Monotonic(rand.Reader, 0)}}
+	s := &Store{now: opts.Now, entropy: &ulid.LockedMonotonicReader{MonotonicReader: ulid.Monotonic(rand.Reader, 0)},
+		views: newMemo[viewKey, Aggregates](viewMemorySize), trends: newMemo[trendKey, trendFigure](trendMemorySize)}
 	if s.now == nil {
 		s.now = time.Now
 	}
