@@ -635,16 +635,7 @@ func (h *Handler) resultsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	view.Cards = resultCards(view.R)
-	var groups struct {
-		Items []struct {
-			Key string `json:"key"`
-		} `json:"items"`
-	}
-	if _, ok := h.get(r, v, "/v1/peer-groups?limit=100", &groups); ok {
-		for _, g := range groups.Items {
-			view.Groups = append(view.Groups, g.Key)
-		}
-	}
+	view.Groups = h.peerGroupKeys(r, v)
 	view.Group, view.Query, view.Live = q.Get("peer_group"), q.Encode(), v.user.IsSecretariat()
 	view.OwnAnswer = map[string]string{}
 	for _, qu := range view.R.Questions {
@@ -662,6 +653,23 @@ func (h *Handler) resultsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		}
 	}
 	h.render(w, r, v, http.StatusOK, "results", "Results: "+view.R.Title, view, "")
+}
+
+// peerGroupKeys lists the keys of the peer groups the user may compare with,
+// as the API lists them; none when it refuses.
+func (h *Handler) peerGroupKeys(r *http.Request, v *visit) []string {
+	var groups struct {
+		Items []struct {
+			Key string `json:"key"`
+		} `json:"items"`
+	}
+	var keys []string
+	if _, ok := h.get(r, v, "/v1/peer-groups?limit=100", &groups); ok {
+		for _, g := range groups.Items {
+			keys = append(keys, g.Key)
+		}
+	}
+	return keys
 }
 
 // resultsChart serves GET /surveys/{id}/results/charts/{question}: the API's
@@ -775,6 +783,8 @@ type seriesView struct {
 	} `json:"editions"`
 	Member string
 	Upload uploadView
+	Groups []string // peer groups to follow the trends against
+	Group  string   // the one chosen; "" for all respondents
 }
 
 // seriesPage serves GET /series/{key}: the monthly statistics, the periods to
@@ -790,7 +800,8 @@ func (h *Handler) showSeries(w http.ResponseWriter, r *http.Request, v *visit, s
 	if !ok {
 		return
 	}
-	view := seriesView{Key: doc.Key, Title: doc.Title, Member: v.user.Member, Upload: up}
+	view := seriesView{Key: doc.Key, Title: doc.Title, Member: v.user.Member, Upload: up,
+		Groups: h.peerGroupKeys(r, v), Group: r.FormValue("peer_group")}
 	_ = json.Unmarshal(doc.Editions, &view.Editions)
 	slices.Reverse(view.Editions) // the newest period first
 	if len(view.Editions) > 12 {
@@ -829,5 +840,8 @@ func (h *Handler) seriesDoc(w http.ResponseWriter, r *http.Request, v *visit) (s
 // trendChart serves GET /series/{key}/charts/{question}: the API's trend chart.
 func (h *Handler) trendChart(w http.ResponseWriter, r *http.Request, v *visit) {
 	q := url.Values{"format": {"svg"}, "question": {r.PathValue("question")}}
+	if g := r.FormValue("peer_group"); g != "" {
+		q.Set("peer_group", g)
+	}
 	h.pass(w, r, v, "/v1/series/"+url.PathEscape(r.PathValue("key"))+"/trends/chart?"+q.Encode())
 }

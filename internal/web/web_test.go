@@ -433,6 +433,17 @@ func TestMonthlyStatistics(t *testing.T) {
 		if chart.status != 200 || !strings.Contains(chart.page, "<svg") {
 			t.Fatalf("trend chart: %d %.300s", chart.status, chart.page)
 		}
+		// Against a peer group: the page offers the groups and asks for the
+		// group's chart; a group that does not exist gets the API's refusal.
+		if code, body := s.apiCall("POST", "/v1/peer-groups", `{"key":"nordics","name":"Nordics","members":["dk","se"]}`); code != 201 {
+			t.Fatalf("peer group: %d %s", code, body)
+		}
+		b.get("/series/monthly-stats?peer_group=nordics").want(200, `<option value="nordics" selected>peer group nordics</option>`,
+			`/series/monthly-stats/charts/domains?peer_group=nordics`, "as it was when each month was published")
+		if chart := b.get("/series/monthly-stats/charts/domains?peer_group=nordics"); chart.status != 200 || !strings.Contains(chart.page, "<svg") {
+			t.Fatalf("trend chart against a group: %d %.300s", chart.status, chart.page)
+		}
+		b.get("/series/monthly-stats/charts/domains?peer_group=atlantis").want(404, "atlantis")
 	})
 }
 
