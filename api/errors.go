@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -80,6 +81,14 @@ func (s *Server) problemOf(err error, c echo.Context) problem {
 		p.Status = he.Code
 		p.Code = codeOfStatus(he.Code)
 		p.Detail = echoDetail(he)
+	case errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil:
+		// The client went away before the answer: nothing failed on our side,
+		// and nobody reads what is written. 499 is how proxies record it.
+		s.log.Info("client closed the request", "method", c.Request().Method,
+			"uri", c.Request().RequestURI, "request_id", p.RequestID)
+		p.Status = statusClientClosedRequest
+		p.Code = "client_closed_request"
+		p.Detail = "the client closed the request before the answer"
 	case store.IsUnavailable(err):
 		// The database is down or restarting; the pool reconnects once it is back.
 		s.log.Warn("database unavailable", "error", err, "method", c.Request().Method,
@@ -104,8 +113,16 @@ func (s *Server) problemOf(err error, c echo.Context) problem {
 		p.Reason = p.Code // a problem with no finer cause than its kind
 	}
 	p.Title = http.StatusText(p.Status)
+	if p.Status == statusClientClosedRequest {
+		p.Title = "Client Closed Request"
+	}
 	return p
 }
+
+// statusClientClosedRequest is not in RFC 9110: it is nginx's, recorded when
+// the client closed the connection before the answer, as our logs and
+// metrics record it too.
+const statusClientClosedRequest = 499
 
 // codeOfStatus names a status that has no domain code, in the style of the others.
 func codeOfStatus(status int) string {

@@ -100,3 +100,34 @@ func TestMetricsAndRequestIDs(t *testing.T) {
 		}
 	})
 }
+
+// TestClientGoneIsNoError: a request whose client went away before the answer
+// is logged as that, at info, and recorded as 499, not as an internal error.
+func TestClientGoneIsNoError(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		var logs bytes.Buffer
+		log := slog.New(slog.NewJSONHandler(&logs, nil))
+		st := db.Open(t, store.Options{Logger: log})
+		e := api.New(api.Config{Store: st, Logger: log})
+		admin, err := st.CreateUser(context.Background(), survey.User{Email: "admin@example.org", Name: "Admin", Role: survey.RoleSecretariat})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, token, err := st.CreateToken(context.Background(), admin.ID, "test", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // gone before the server reads the database
+		req := httptest.NewRequest("GET", "/v1/surveys", nil).WithContext(ctx)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		if rec.Code != 499 {
+			t.Fatalf("a request whose client went away: %d %s", rec.Code, rec.Body)
+		}
+		if strings.Contains(logs.String(), `"level":"ERROR"`) || !strings.Contains(logs.String(), "client closed the request") {
+			t.Fatalf("logged as:\n%s", logs.String())
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"sync/atomic"
 
 	"gorm.io/gorm"
@@ -21,4 +22,10 @@ func CountQueries(s *Store) *atomic.Int64 {
 	_ = cb.Row().After("gorm:row").Register("test:count_row", count)
 	_ = cb.Raw().After("gorm:raw").Register("test:count_raw", count)
 	return &n
+}
+
+// FailingScan runs, through GORM's Scan, a query that fails, with a value.
+func (s *Store) FailingScan(ctx context.Context, value string) error {
+	var out []struct{ N int }
+	return s.db.WithContext(ctx).Raw("SELECT n FROM no_such_table WHERE v = ?", value).Scan(&out).Error
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -32,6 +33,15 @@ func (g gormLog) LogMode(level logger.LogLevel) logger.Interface {
 	return gormLog{log: g.log, Interface: g.Interface.LogMode(level)}
 }
 
+// Trace logs a failed or slow query, but not one whose request's client went
+// away: that is no fault of the query, and the API records it as such.
+func (g gormLog) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		err = nil
+	}
+	g.Interface.Trace(ctx, begin, fc, err)
+}
+
 func (g gormLog) Info(ctx context.Context, msg string, data ...any) {
 	g.log.InfoContext(ctx, "gorm: "+fmt.Sprintf(msg, data...))
 }
@@ -42,6 +52,14 @@ func (g gormLog) Warn(ctx context.Context, msg string, data ...any) {
 
 func (g gormLog) Error(ctx context.Context, msg string, data ...any) {
 	g.log.ErrorContext(ctx, "gorm: "+fmt.Sprintf(msg, data...))
+}
+
+// GORM logs a query run by Scan through a recorder of its own, which fills in
+// the values unless this filter, a package variable of GORM's, drops them: it
+// is set once here, so that a failed or slow Scan logs placeholders as every
+// other query does.
+func init() {
+	logger.RecorderParamsFilter = func(_ context.Context, sql string, _ ...any) (string, []any) { return sql, nil }
 }
 
 // ParamsFilter keeps the values of a query out of the logs.

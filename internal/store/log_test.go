@@ -46,11 +46,22 @@ func TestQueryLogsHoldNoValues(t *testing.T) {
 		if _, err := s.CreateMember(ctx, m); survey.ErrorCode(err) != survey.Conflict {
 			t.Fatalf("duplicate create: %v, want conflict", err)
 		}
+		// A query run by Scan, failing: its values stay out too.
+		var n int
+		if err := s.DB().QueryRowContext(ctx, "SELECT 1").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FailingScan(ctx, "Secret-Hash-Of-A-Token"); err == nil {
+			t.Fatal("the failing scan did not fail")
+		}
 		out := logs.String()
+		if !strings.Contains(out, "no_such_table") {
+			t.Fatalf("the failed scan was not logged:\n%s", out)
+		}
 		if !strings.Contains(out, "INSERT INTO") {
 			t.Fatalf("the failed insert was not logged:\n%s", out)
 		}
-		if strings.Contains(out, "Secret-Name-Of-Punktum") {
+		if strings.Contains(out, "Secret-Name-Of-Punktum") || strings.Contains(out, "Secret-Hash-Of-A-Token") {
 			t.Fatalf("a value reached the log:\n%s", out)
 		}
 		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
