@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -181,6 +182,18 @@ func (s *Store) Now() time.Time { return s.now().UTC().Round(time.Microsecond) }
 // tx runs fn in one transaction.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+// snapshot runs fn, which only reads, in one read-only transaction that sees one
+// state of the database: REPEATABLE READ on PostgreSQL, where each statement of
+// the default READ COMMITTED sees its own; on SQLite a read transaction is one
+// snapshot already.
+func (s *Store) snapshot(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return s.db.WithContext(ctx).Transaction(fn, opts)
 }
 
 // newID returns an opaque, time-ordered identifier with a prefix naming its kind.
