@@ -9,7 +9,9 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,12 +90,25 @@ func TestTwoProcessesOnOnePostgres(t *testing.T) {
 
 	const questions = 3
 	surveyID := numbersSurvey(t, a, questions)
+	// The invitations go out before "caches" closes the survey: an invitation
+	// to a survey closed meanwhile is not sent, by design.
+	eventually(t, 15*time.Second, "the invitations to the survey mailed", func() bool {
+		for _, addr := range respondents {
+			if len(smtp.To(addr)) == 0 {
+				return false
+			}
+		}
+		return true
+	})
 
 	t.Run("writes", func(t *testing.T) {
 		concurrentWrites(t, sqlDB, procs, surveyID, members[:4], questions)
 	})
 	t.Run("caches", func(t *testing.T) {
 		caches(t, sqlDB, procs, surveyID, members, questions)
+	})
+	t.Run("web sessions", func(t *testing.T) {
+		webSessions(t, procs, respondents[members[0]], smtp)
 	})
 	t.Run("scheduler and jobs", func(t *testing.T) {
 		schedulerAndJobs(t, sqlDB, [2]*server{srvA, srvB}, procs, members, respondents, smtp, hooks)
@@ -126,6 +141,7 @@ func concurrentWrites(t *testing.T, sqlDB *sql.DB, procs [2]*client, surveyID st
 	var mu sync.Mutex
 	acked := map[string][]int{} // member → versions acknowledged, to any writer
 	var bad []string
+	var refused atomic.Int64 // saves that lost the race for a version: 412
 	fail := func(format string, args ...any) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -175,6 +191,7 @@ func concurrentWrites(t *testing.T, sqlDB *sql.DB, procs [2]*client, surveyID st
 							known = v
 						}
 					case r.err == nil && r.status == 412:
+						refused.Add(1)
 						// The other writer took the version: read where it is from the other process.
 						if v, ok := read(other, m); ok {
 							if v <= known {
@@ -211,7 +228,8 @@ func concurrentWrites(t *testing.T, sqlDB *sql.DB, procs [2]*client, surveyID st
 		checkHistory(t, procs[0], surveyID, m, questions, last)
 		contended += last
 	}
-	t.Logf("%d writers made %d versions of %d responses, every read from the other process at least as new", 2*len(members), contended, len(members))
+	t.Logf("%d writers made %d versions of %d responses (%d saves lost the race, 412), every read from the other process at least as new",
+		2*len(members), contended, len(members), refused.Load())
 }
 
 // answersOf returns the version of a response, checking that every answer
@@ -641,4 +659,95 @@ func (h *hookReceiver) received() map[string]int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return maps.Clone(h.byID)
+}
+
+// browser posts forms and sends cookies as a browser would, without following
+// redirects, to either process.
+type browser struct {
+	http    *http.Client
+	cookies map[string]string
+}
+
+func (b *browser) do(t *testing.T, method, url string, form url.Values) (int, string) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	res, err := b.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	for _, c := range res.Cookies() {
+		if c.MaxAge < 0 {
+			delete(b.cookies, c.Name)
+		} else {
+			b.cookies[c.Name] = c.Value
+		}
+	}
+	return res.StatusCode, string(raw)
+}
+
+var (
+	signInLink = regexp.MustCompile(`/signin/([A-Za-z0-9_-]+)`)
+	csrfField  = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+)
+
+// webSessions: a sign-in link asked for at A is spent at B, the session works
+// at A, and signing out at B ends it at A at once. Sessions are rows, not
+// process memory.
+func webSessions(t *testing.T, procs [2]*client, email string, smtp *mailtest.Server) {
+	a, b := procs[0].base, procs[1].base
+	br := &browser{http: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		cookies: map[string]string{}}
+	if status, _ := br.do(t, "GET", a+"/tokens", nil); status != 401 {
+		t.Fatalf("a page before signing in, at A: %d, want 401", status)
+	}
+	pre := br.cookies["surveyd_csrf"]
+	if status, page := br.do(t, "POST", a+"/signin", url.Values{"email": {email}, "csrf": {pre}}); status != 200 {
+		t.Fatalf("asking for a sign-in link at A: %d\n%s", status, page)
+	}
+	var secret string
+	eventually(t, 10*time.Second, "the sign-in link mailed", func() bool {
+		for _, m := range smtp.To(email) {
+			if m.Subject == "Your sign-in link" {
+				if found := signInLink.FindStringSubmatch(m.Text); found != nil {
+					secret = found[1]
+					return true
+				}
+			}
+		}
+		return false
+	})
+	if status, page := br.do(t, "POST", b+"/signin/"+secret, url.Values{"csrf": {pre}}); status != 303 || br.cookies["surveyd_session"] == "" {
+		t.Fatalf("spending the link at B: %d, cookies %v\n%s", status, br.cookies, page)
+	}
+	status, page := br.do(t, "GET", a+"/tokens", nil)
+	if status != 200 {
+		t.Fatalf("a page with the session made at B, at A: %d", status)
+	}
+	token := csrfField.FindStringSubmatch(page)
+	if token == nil {
+		t.Fatalf("no form token on the page:\n%s", page)
+	}
+	session := br.cookies["surveyd_session"]
+	if status, _ := br.do(t, "POST", b+"/signout", url.Values{"csrf": {token[1]}}); status != 303 {
+		t.Fatalf("signing out at B: %d", status)
+	}
+	br.cookies["surveyd_session"] = session // a copy of the cookie, kept
+	if status, _ := br.do(t, "GET", a+"/tokens", nil); status != 401 {
+		t.Errorf("the session signed out at B, at A: %d, want 401", status)
+	}
 }
