@@ -50,8 +50,11 @@ import (
 //     client down and never refuse a valid token, which "caches" checks on both;
 //   - the store's ID generator is monotonic per process only: the order of a
 //     response's history is checked with versions written by both processes;
-//   - GORM prepares no statements (PrepareStmt is off), so a schema or plan
-//     cache of one process cannot disagree with the other's.
+//   - GORM prepares no statements of its own (PrepareStmt is off); pgx keeps a
+//     cache of prepared statements per connection, which holds query plans,
+//     never rows, so it cannot make a read stale. (A schema changed under it by
+//     a newer version's migration can fail a cached statement once: a matter of
+//     rolling upgrades, which two processes of one version do not exercise.)
 func TestTwoProcessesOnOnePostgres(t *testing.T) {
 	db := dbtest.Postgres(t)
 	token := adminToken(t, db.URL)
