@@ -40,7 +40,8 @@ import (
 // with grep for sync.Map, sync.Once, map fields and caches in api, internal and
 // cmd):
 //   - the results cache is a table (decision 0024), stamped with the survey's
-//     state, so a publication on one process retires it for both: "caches";
+//     state, so a publication or an edit at one process retires it for both:
+//     "caches";
 //   - ETags are hashes of the body (or of what names the data), computed again
 //     on every request, never remembered: a tag from A is worth the same at B;
 //   - tokens, users, peer groups and sessions are read from the database on
@@ -108,7 +109,7 @@ func TestTwoProcessesOnOnePostgres(t *testing.T) {
 		concurrentWrites(t, sqlDB, procs, surveyID, members[:4], questions)
 	})
 	t.Run("caches", func(t *testing.T) {
-		caches(t, sqlDB, procs, surveyID, members, questions)
+		caches(t, sqlDB, procs, surveyID, members)
 	})
 	t.Run("web sessions", func(t *testing.T) {
 		webSessions(t, procs, respondents[members[0]], smtp)
@@ -275,7 +276,7 @@ func checkHistory(t *testing.T, c *client, surveyID, member string, questions, v
 		}
 		path := "/v1/surveys/" + surveyID + "/responses/" + member + "/history?limit=50"
 		if cursor != "" {
-			path += "&cursor=" + cursor
+			path += "&cursor=" + url.QueryEscape(cursor)
 		}
 		c.must(t, "GET", path, nil, 200, &page)
 		for _, e := range page.Items {
@@ -342,7 +343,7 @@ func as(c *client, token string) *client { return &client{base: c.base, token: t
 // again: A shows the change at once, and A's old ETag is no longer current at
 // B. The members of the survey submitted nothing yet; the first four have
 // answers from "writes".
-func caches(t *testing.T, sqlDB *sql.DB, procs [2]*client, surveyID string, members []string, questions int) {
+func caches(t *testing.T, sqlDB *sql.DB, procs [2]*client, surveyID string, members []string) {
 	a, b := procs[0], procs[1]
 	results := "/v1/surveys/" + surveyID + "/results"
 	submit := func(c *client, m string) {
@@ -431,6 +432,31 @@ func caches(t *testing.T, sqlDB *sql.DB, procs [2]*client, surveyID string, memb
 	}
 	if n := count(t, sqlDB, "SELECT COUNT(*) FROM results_cache WHERE survey_id = $1", surveyID); n == 0 {
 		t.Errorf("no view of the published survey in the results cache")
+	}
+	// An edit at B of what the kept view was computed for (its title and its
+	// threshold, which may be raised) is in A's next read of it, whatever B or A
+	// kept.
+	r := b.do(context.Background(), "PATCH", "/v1/surveys/"+surveyID, map[string]any{"title": "Faults, edited",
+		"results_policy": map[string]any{"min_respondents": 6}})
+	if r.err != nil || r.status != 200 {
+		t.Fatalf("editing the published survey at B: %s", r)
+	}
+	var edited struct {
+		Title         string
+		ResultsPolicy struct {
+			MinRespondents int `json:"min_respondents"`
+		} `json:"results_policy"`
+	}
+	raw := as(a, member0).do(context.Background(), "GET", results, nil)
+	if err := json.Unmarshal(raw.body, &edited); err != nil || raw.status != 200 {
+		t.Fatalf("a member's results at A after the edit: %s", raw)
+	}
+	if edited.Title != "Faults, edited" || edited.ResultsPolicy.MinRespondents != 6 {
+		t.Errorf("a member's results at A after B edited the survey: %q with k = %d, want %q with k = 6",
+			edited.Title, edited.ResultsPolicy.MinRespondents, "Faults, edited")
+	}
+	if got := revalidate(t, as(b, member0), results, tags[0]); got != 200 {
+		t.Errorf("A's ETag of the member's view from before the edit, at B: %d, want 200", got)
 	}
 
 	// The throttles of failed authentication are each process's own, and never
