@@ -619,6 +619,11 @@ func schedulerAndJobs(t *testing.T, sqlDB *sql.DB, srvs [2]*server, procs [2]*cl
 	if n := count(t, sqlDB, "SELECT COUNT(*) FROM jobs WHERE state = 'failed'"); n != 0 {
 		t.Errorf("%d jobs failed", n)
 	}
+	// One mail job done per mail received: none sent twice by two processes, or
+	// by one after a lease ran out.
+	if n := count(t, sqlDB, "SELECT COUNT(*) FROM jobs WHERE kind = 'mail' AND state = 'done'"); n != len(smtp.Received()) {
+		t.Errorf("%d mail jobs done, and %d mails received", n, len(smtp.Received()))
+	}
 
 	// Every public event of the test reaches the webhook once.
 	var wantEvents []string
