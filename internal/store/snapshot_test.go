@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,4 +112,88 @@ func num(v survey.Value) any {
 		return nil
 	}
 	return *v.Number
+}
+
+// TestResultsReadIsOneSnapshot: while members submit one after another through
+// one store, results read through another within Consistent always agree with
+// themselves: as many respondents as answers counted, and as many in the
+// histogram. Read statement by statement, they did not.
+func TestResultsReadIsOneSnapshot(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		ctx := context.Background()
+		w, r := db.Open(t, store.Options{}), db.Open(t, store.Options{})
+		admin, err := w.CreateUser(ctx, survey.User{Email: "admin@example.org", Role: survey.RoleSecretariat})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const members = 60
+		for i := range members {
+			if _, err := w.CreateMember(ctx, survey.Member{Code: fmt.Sprintf("m%02d", i), Name: "M", Country: "DK",
+				Membership: survey.MembershipFull, Active: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deadline := time.Now().Add(24 * time.Hour)
+		sv, err := w.CreateSurvey(ctx, survey.Survey{Title: "S", Deadline: &deadline, Policy: survey.DefaultResultsPolicy(),
+			Sections: []survey.Section{{Key: "s", Title: "S", Questions: []survey.Question{{Key: "n", Type: survey.Integer, Prompt: "N"}}}}}, admin.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sv, err = w.TransitionSurvey(ctx, sv.ID, survey.StatusOpen, admin.ID); err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			defer close(stop)
+			for i := range members {
+				if _, err := w.Submit(ctx, store.Write{SurveyID: sv.ID, Member: fmt.Sprintf("m%02d", i), By: admin,
+					Answers: map[string]any{"n": float64(i)}}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+		var torn, reads atomic.Int64
+		for range 2 {
+			wg.Go(func() {
+				sc := store.Scope{SurveyID: sv.ID}
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					var respondents int
+					var stats map[string]*survey.Stats
+					err := r.Consistent(ctx, func(st *store.Store) error {
+						var err error
+						if respondents, err = st.Respondents(ctx, sc); err != nil {
+							return err
+						}
+						stats, err = st.Stats(ctx, sv, sc)
+						return err
+					})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					reads.Add(1)
+					n, binned := stats["n"].N, 0
+					for _, b := range stats["n"].Numeric.Histogram {
+						binned += b.Count
+					}
+					if respondents != n || (n > 0 && binned != n) {
+						if torn.Add(1) <= 5 {
+							t.Errorf("%d respondents, %d answers counted, %d in the histogram", respondents, n, binned)
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if torn.Load() > 0 {
+			t.Errorf("%d of %d results read disagreed with themselves", torn.Load(), reads.Load())
+		}
+	})
 }

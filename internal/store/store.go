@@ -196,6 +196,18 @@ func (s *Store) snapshot(ctx context.Context, fn func(tx *gorm.DB) error) error 
 	return s.db.WithContext(ctx).Transaction(fn, opts)
 }
 
+// Consistent runs fn with a store whose reads all see the one state of the
+// database that the first of them sees (see snapshot), for a reading made of
+// several statements, such as results: their respondents, counts, quartiles and
+// histograms. fn must not write: the transaction is read-only.
+func (s *Store) Consistent(ctx context.Context, fn func(*Store) error) error {
+	return s.snapshot(ctx, func(tx *gorm.DB) error {
+		in := *s
+		in.db = tx
+		return fn(&in)
+	})
+}
+
 // newID returns an opaque, time-ordered identifier with a prefix naming its kind.
 // IDs made by one process are strictly increasing, so that events written in one
 // transaction keep their order when sorted by id.
