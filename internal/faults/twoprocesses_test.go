@@ -353,9 +353,21 @@ func caches(t *testing.T, sqlDB *sql.DB, procs [2]*client, surveyID string, memb
 	submit(a, members[0])
 	submit(b, members[1])
 
-	// Live results: a submission on B is in A's next read, and A's tag is stale at B.
+	// Live results: a submission on B is in A's next read, and A's tag is stale at
+	// B; so is A's tag of the raw answers' export, a digest of the responses.
 	before, tag := getResults(t, a, results)
+	export := "/v1/surveys/" + surveyID + "/answers/export?format=csv"
+	exported := a.do(context.Background(), "GET", export, nil)
+	if exported.err != nil || exported.status != 200 || exported.header.Get("ETag") == "" {
+		t.Fatalf("the export at A: %s", exported)
+	}
+	if got := revalidate(t, b, export, exported.header.Get("ETag")); got != 304 {
+		t.Errorf("A's ETag of the export at B, nothing changed: %d, want 304", got)
+	}
 	submit(b, members[2])
+	if got := revalidate(t, b, export, exported.header.Get("ETag")); got != 200 {
+		t.Errorf("A's ETag of the export from before the submission, at B: %d, want 200", got)
+	}
 	after, tagAfter := getResults(t, a, results)
 	if before.Respondents != 2 || after.Respondents != 3 {
 		t.Errorf("live results at A: %d respondents, then %d after a submission at B; want 2, then 3", before.Respondents, after.Respondents)
