@@ -31,26 +31,33 @@ func (s *Server) aggregates(ctx context.Context, in *results.Input, sc store.Sco
 			return true, nil
 		}
 	}
+	// The respondents, statistics and named answers are read in one snapshot,
+	// so that live results never pair a count with statistics that include a
+	// submission more (or a peer group edited meanwhile, by any process).
 	var a store.Aggregates
-	var err error
-	if a.Respondents, err = s.store.Respondents(ctx, sc); err != nil {
+	err := s.store.Consistent(ctx, func(st *store.Store) error {
+		var err error
+		if a.Respondents, err = st.Respondents(ctx, sc); err != nil {
+			return err
+		}
+		if a.Stats, err = st.Stats(ctx, in.Survey, sc); err != nil {
+			return err
+		}
+		if in.Survey.Policy.Visibility == survey.VisibilityNamed {
+			a.Named, err = st.NamedAnswers(ctx, in.Survey, sc)
+		}
+		return err
+	})
+	if err != nil {
 		return false, err
 	}
-	if a.Stats, err = s.store.Stats(ctx, in.Survey, sc); err != nil {
-		return false, err
-	}
-	if sc.Published {
+	if sc.Published { // the audit keeps what it decides: outside the read-only snapshot
 		if in.Cells, err = s.disclosure(ctx, in.Survey); err != nil {
 			return false, err
 		}
 		a.Cells = make(map[store.CellKey]string, len(in.Cells))
 		for c, code := range in.Cells {
 			a.Cells[store.CellKey{Group: c.Group, Question: c.Question}] = string(code)
-		}
-	}
-	if in.Survey.Policy.Visibility == survey.VisibilityNamed {
-		if a.Named, err = s.store.NamedAnswers(ctx, in.Survey, sc); err != nil {
-			return false, err
 		}
 	}
 	in.Respondents, in.Stats, in.Named = a.Respondents, a.Stats, a.Named

@@ -88,6 +88,8 @@ func TestBadMailConfiguration(t *testing.T) {
 		{map[string]string{"SURVEY_SMTP_HOST": "mail.example.org"}, "SURVEY_MAIL_FROM"},
 		{map[string]string{"SURVEY_SMTP_HOST": "mail.example.org", "SURVEY_SMTP_PORT": "smtp", "SURVEY_MAIL_FROM": "a@example.org"}, "SURVEY_SMTP_PORT"},
 		{map[string]string{"SURVEY_REMINDERS": "a week"}, "SURVEY_REMINDERS"},
+		{map[string]string{"SURVEY_TICK_EVERY": "often"}, "SURVEY_TICK_EVERY"},
+		{map[string]string{"SURVEY_TICK_EVERY": "100ms"}, "SURVEY_TICK_EVERY"},
 		{map[string]string{"SURVEY_BASE_URL": "surveys.example.org"}, "SURVEY_BASE_URL"},
 	} {
 		tc.env["DATABASE_URL"] = "sqlite:" + t.TempDir() + "/x.db"

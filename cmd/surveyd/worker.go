@@ -31,7 +31,11 @@ func startWorker(ctx context.Context, st *store.Store, log *slog.Logger, m *metr
 		notify.Sender = jobs.Outbox{Store: st, Log: log}
 		log.Info("no SMTP server configured (SURVEY_SMTP_HOST): mails go to the log and GET /v1/outbox")
 	}
-	w := jobs.New(st, jobs.Options{Logger: log, Metrics: m})
+	every, err := tickEvery(getenv)
+	if err != nil {
+		return nil, err
+	}
+	w := jobs.New(st, jobs.Options{Logger: log, Metrics: m, TickEvery: every})
 	w.HandleNotifications(notify)
 	if err := w.StartTicking(ctx); err != nil {
 		return nil, fmt.Errorf("start the scheduler: %w", err)
@@ -43,6 +47,23 @@ func startWorker(ctx context.Context, st *store.Store, log *slog.Logger, m *metr
 		w.Run(ctx)
 	}()
 	return func() { cancel(); <-done }, nil
+}
+
+// tickEvery reads SURVEY_TICK_EVERY, how often the scheduler runs (30 s when
+// unset): a shorter one opens due editions and locks passed deadlines sooner, at
+// the cost of a small query per series each time. Every process of one database
+// should have the same. Under a second is refused: the ticks would be most of
+// the queue's work.
+func tickEvery(getenv func(string) string) (time.Duration, error) {
+	v := getenv("SURVEY_TICK_EVERY")
+	if v == "" {
+		return jobs.TickEvery, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Second {
+		return 0, fmt.Errorf("SURVEY_TICK_EVERY=%q: want a duration of at least 1s, such as 30s", v)
+	}
+	return d, nil
 }
 
 // notifyConfig reads how mails are sent from the environment: SURVEY_SMTP_HOST,

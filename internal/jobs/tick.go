@@ -14,7 +14,8 @@ import (
 // records passed deadlines, prunes old jobs, and enqueues the next tick.
 const KindTick = store.JobTick
 
-// TickEvery is how often the scheduler's work is done.
+// TickEvery is how often the scheduler's work is done unless Options.TickEvery
+// says otherwise.
 const TickEvery = 30 * time.Second
 
 // keepDone is how long finished jobs stay visible before they are pruned; ticks,
@@ -24,18 +25,22 @@ const (
 	keepTicks = time.Hour
 )
 
-// tickJob is the tick due at t. Its key is the slot of TickEvery that t falls in,
-// so that every process may enqueue it and one job results.
-func tickJob(t time.Time) survey.Job {
-	slot := t.Unix() / int64(TickEvery/time.Second)
-	return survey.Job{Kind: KindTick, Key: "tick:" + strconv.FormatInt(slot, 10), RunAt: t}
+// tickJob is the tick due at t. Its key is the slot of the interval that t
+// falls in, so that every process may enqueue it and one job results. (Of 30 s,
+// the slots are those of t.Unix()/30, as they were when the interval was fixed.)
+func (w *Worker) tickJob(t time.Time) survey.Job {
+	return survey.Job{Kind: KindTick, Key: "tick:" + strconv.FormatInt(w.tickSlot(t), 10), RunAt: t}
 }
+
+// tickSlot is the number of the interval that t falls in, counted from the Unix
+// epoch.
+func (w *Worker) tickSlot(t time.Time) int64 { return t.UnixNano() / int64(w.opts.TickEvery) }
 
 // StartTicking enqueues the tick of now unless it exists; from then on each tick
 // enqueues the next. Every process calls it at start: the chain of ticks survives
 // restarts, and two chains merge, since the next tick's key is the slot after now.
 func (w *Worker) StartTicking(ctx context.Context) error {
-	return w.store.Enqueue(ctx, tickJob(w.store.Now()))
+	return w.store.Enqueue(ctx, w.tickJob(w.store.Now()))
 }
 
 // tick does the scheduler's work. The next tick is enqueued first, so that a
@@ -45,8 +50,10 @@ func (w *Worker) StartTicking(ctx context.Context) error {
 func (w *Worker) tick(ctx context.Context, _ survey.Job) error {
 	start := time.Now()
 	now := w.store.Now()
-	next := now.Truncate(TickEvery).Add(TickEvery)
-	if err := w.store.Enqueue(ctx, tickJob(next)); err != nil {
+	// The start of the next slot: the slot of its tick is never this one's,
+	// whatever the interval, so the chain goes on.
+	next := time.Unix(0, (w.tickSlot(now)+1)*int64(w.opts.TickEvery)).UTC()
+	if err := w.store.Enqueue(ctx, w.tickJob(next)); err != nil {
 		w.opts.Metrics.SchedulerRun(err, 0, 0, time.Since(start))
 		return err
 	}

@@ -68,6 +68,12 @@ type Options struct {
 	Concurrency int              // how many jobs Run does at once; 4 when zero
 	JobTimeout  time.Duration    // how long one job may take; 1 minute when zero
 	Metrics     *metrics.Metrics // records the scheduler's runs; nil for none
+	// TickEvery is how often the scheduler's tick falls due; TickEvery (30 s) when
+	// zero. The processes of one database should agree on it: ticks of one
+	// interval are one chain, whoever enqueues them, while processes of different
+	// intervals run a chain each (harmless, as a tick is safe to repeat, but
+	// more work).
+	TickEvery time.Duration
 }
 
 // Worker claims due jobs from the store and runs them with the handler of their
@@ -108,6 +114,9 @@ func New(st *store.Store, opts Options) *Worker {
 	}
 	if opts.JobTimeout <= 0 {
 		opts.JobTimeout = time.Minute
+	}
+	if opts.TickEvery <= 0 {
+		opts.TickEvery = TickEvery
 	}
 	if opts.JobTimeout >= opts.Lease {
 		opts.JobTimeout = opts.Lease / 2 // a job must end before another worker may take it

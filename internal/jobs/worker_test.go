@@ -268,3 +268,39 @@ func TestTickGoesFirst(t *testing.T) {
 		}
 	})
 }
+
+// TestTickEvery: with an interval of its own (7 s, which divides neither a
+// minute nor the clock's second of the day), the scheduler's next tick falls at
+// the start of the next slot of that interval, the chain never stalls on a slot
+// it already holds, and a second worker starting in the same slot adds nothing.
+func TestTickEvery(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		ctx := context.Background()
+		clk := newClock()
+		st := db.Open(t, store.Options{Now: clk.Now})
+		const every = 7 * time.Second
+		wa, wb := jobs.New(st, jobs.Options{Name: "a", TickEvery: every}), jobs.New(st, jobs.Options{Name: "b", TickEvery: every})
+		for _, w := range []*jobs.Worker{wa, wb} {
+			if err := w.StartTicking(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 5 {
+			if n, err := wa.RunOnce(ctx); err != nil || n != 1 {
+				t.Fatalf("round %d: ran %d (%v), want one tick", i, n, err)
+			}
+			pending := jobsIn(t, st, survey.JobPending, jobs.KindTick)
+			if len(pending) != 1 {
+				t.Fatalf("round %d: %d ticks pending, want 1", i, len(pending))
+			}
+			at := pending[0].RunAt
+			if at.UnixNano()%int64(every) != 0 || !at.After(clk.Now()) || at.Sub(clk.Now()) > every {
+				t.Fatalf("round %d at %s: next tick at %s, want the start of the next 7 s slot", i, clk.Now(), at)
+			}
+			clk.Advance(at.Sub(clk.Now()))
+		}
+		if done := jobsIn(t, st, survey.JobDone, jobs.KindTick); len(done) != 5 {
+			t.Fatalf("%d ticks done, want 5", len(done))
+		}
+	})
+}

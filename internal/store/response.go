@@ -93,21 +93,30 @@ func notStarted(surveyID, member string) survey.Response {
 }
 
 // Response returns the member's response to the survey, not started if none.
+//
+// The response and its answers are read in one snapshot: read apart, a save
+// committed between the two reads (by this process or another) would pair the
+// version before it, and its ETag, with the answers after it.
 func (s *Store) Response(ctx context.Context, sv survey.Survey, member string) (survey.Response, error) {
-	db := s.db.WithContext(ctx)
-	var row responseRow
-	err := db.Where("survey_id = ? AND member_code = ?", sv.ID, member).Take(&row).Error
-	if isNotFound(err) {
-		return notStarted(sv.ID, member), nil
-	}
-	if err != nil {
-		return survey.Response{}, wrap(err, "read response")
-	}
-	answers, err := s.loadAnswers(db, sv, []string{row.ID})
-	if err != nil {
-		return survey.Response{}, wrap(err, "read answers")
-	}
-	return responseFromRow(row, answers[row.ID]), nil
+	var out survey.Response
+	err := s.snapshot(ctx, func(tx *gorm.DB) error {
+		var row responseRow
+		err := tx.Where("survey_id = ? AND member_code = ?", sv.ID, member).Take(&row).Error
+		if isNotFound(err) {
+			out = notStarted(sv.ID, member)
+			return nil
+		}
+		if err != nil {
+			return wrap(err, "read response")
+		}
+		answers, err := s.loadAnswers(tx, sv, []string{row.ID})
+		if err != nil {
+			return wrap(err, "read answers")
+		}
+		out = responseFromRow(row, answers[row.ID])
+		return nil
+	})
+	return out, err
 }
 
 func responseFromRow(r responseRow, answers map[string]survey.Value) survey.Response {
@@ -513,28 +522,36 @@ const exportBatch = 500
 // EachResponse calls fn with the responses to the survey (the submitted ones
 // only, if submittedOnly), in member order, reading them a batch at a time so
 // that memory does not grow with their number; an error of fn stops it. Each
-// response is read with its answers, but the batches are not one snapshot: a
+// batch is read with its answers in one snapshot, but the batches are not one: a
 // response written while an export runs appears as it was when its batch was
 // read.
 func (s *Store) EachResponse(ctx context.Context, sv survey.Survey, submittedOnly bool, fn func(survey.Response) error) error {
-	db := s.db.WithContext(ctx)
 	after := ""
 	for {
-		q := db.Where("survey_id = ? AND member_code > ?", sv.ID, after).Order("member_code").Limit(exportBatch)
-		if submittedOnly {
-			q = q.Where("status = ?", survey.ResponseSubmitted)
-		}
 		var rows []responseRow
-		if err := q.Find(&rows).Error; err != nil {
-			return wrap(err, "read responses")
-		}
-		ids := make([]string, len(rows))
-		for i, r := range rows {
-			ids[i] = r.ID
-		}
-		answers, err := s.loadAnswers(db, sv, ids)
+		var answers map[string]map[string]survey.Value
+		// A batch's responses and their answers are one snapshot (see Response);
+		// fn is called after it, so that no transaction waits on the caller.
+		err := s.snapshot(ctx, func(tx *gorm.DB) error {
+			q := tx.Where("survey_id = ? AND member_code > ?", sv.ID, after).Order("member_code").Limit(exportBatch)
+			if submittedOnly {
+				q = q.Where("status = ?", survey.ResponseSubmitted)
+			}
+			if err := q.Find(&rows).Error; err != nil {
+				return wrap(err, "read responses")
+			}
+			ids := make([]string, len(rows))
+			for i, r := range rows {
+				ids[i] = r.ID
+			}
+			var err error
+			if answers, err = s.loadAnswers(tx, sv, ids); err != nil {
+				return wrap(err, "read answers")
+			}
+			return nil
+		})
 		if err != nil {
-			return wrap(err, "read answers")
+			return err
 		}
 		for _, r := range rows {
 			if err := fn(responseFromRow(r, answers[r.ID])); err != nil {

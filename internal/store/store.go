@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -185,6 +186,30 @@ func (s *Store) Now() time.Time { return s.now().UTC().Round(time.Microsecond) }
 // tx runs fn in one transaction.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+// snapshot runs fn, which only reads, in one read-only transaction that sees one
+// state of the database: REPEATABLE READ on PostgreSQL, where each statement of
+// the default READ COMMITTED sees its own; on SQLite a read transaction is one
+// snapshot already.
+func (s *Store) snapshot(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return s.db.WithContext(ctx).Transaction(fn, opts)
+}
+
+// Consistent runs fn with a store whose reads all see the one state of the
+// database that the first of them sees (see snapshot), for a reading made of
+// several statements, such as results: their respondents, counts, quartiles and
+// histograms. fn must not write: the transaction is read-only.
+func (s *Store) Consistent(ctx context.Context, fn func(*Store) error) error {
+	return s.snapshot(ctx, func(tx *gorm.DB) error {
+		in := *s
+		in.db = tx
+		return fn(&in)
+	})
 }
 
 // newID returns an opaque, time-ordered identifier with a prefix naming its kind.
