@@ -197,3 +197,88 @@ func TestResultsReadIsOneSnapshot(t *testing.T) {
 		}
 	})
 }
+
+// TestTrendReadIsOneSnapshot: while members submit an open period's figure one
+// after another, in order, through one store, trends read through another for
+// any member agree with themselves: a member shown as submitted is counted, so
+// the period counts at least as many respondents as that member's place in the
+// order. Read statement by statement, the figures could be older than the
+// member's submission.
+func TestTrendReadIsOneSnapshot(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		ctx := context.Background()
+		w, r := db.Open(t, store.Options{}), db.Open(t, store.Options{})
+		admin, err := w.CreateUser(ctx, survey.User{Email: "admin@example.org", Role: survey.RoleSecretariat})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const members = 40
+		for i := range members {
+			if _, err := w.CreateMember(ctx, survey.Member{Code: fmt.Sprintf("m%02d", i), Name: "M", Country: "DK",
+				Membership: survey.MembershipFull, Active: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sr := survey.Series{Key: "stats", Title: "Statistics", Recurrence: survey.RecurMonthly, OpenDay: 1, DeadlineDays: 20,
+			Template: survey.Survey{Title: "Statistics", Policy: survey.DefaultResultsPolicy(), Sections: []survey.Section{{
+				Key: "s", Title: "S", Questions: []survey.Question{{Key: "n", Type: survey.Integer, Prompt: "N"}}}}}}
+		if _, err := w.CreateSeries(ctx, sr, admin.ID); err != nil {
+			t.Fatal(err)
+		}
+		period := survey.RecurMonthly.PeriodAt(time.Now()).String()
+		sv, err := w.CreateEdition(ctx, "stats", period, admin.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sv.Status != survey.StatusOpen {
+			if _, err = w.TransitionSurvey(ctx, sv.ID, survey.StatusOpen, admin.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			defer close(stop)
+			for i := range members {
+				if _, err := w.Submit(ctx, store.Write{SurveyID: sv.ID, Member: fmt.Sprintf("m%02d", i), By: admin,
+					Answers: map[string]any{"n": float64(i)}}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+		var torn, reads atomic.Int64
+		for g := range 2 {
+			wg.Go(func() {
+				for i := g; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					k := i % members
+					points, err := r.Trend(ctx, store.TrendQuery{Series: "stats", Question: "n", Member: fmt.Sprintf("m%02d", k),
+						From: period, To: period, Statuses: []survey.Status{survey.StatusOpen}})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					reads.Add(1)
+					if len(points) != 1 {
+						t.Errorf("%d points, want the open period", len(points))
+						return
+					}
+					if p := points[0]; p.MemberSubmitted && p.N < k+1 {
+						if torn.Add(1) <= 5 {
+							t.Errorf("m%02d shown as submitted beside %d respondents", k, p.N)
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if n := torn.Load(); n > 0 {
+			t.Errorf("%d of %d trend reads had figures older than the member's submission", n, reads.Load())
+		}
+	})
+}

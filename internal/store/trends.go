@@ -33,7 +33,28 @@ type TrendQuery struct {
 // they are computed once and kept in the results cache (decision 0024); only
 // the others are computed at each read.
 func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, error) {
-	db := s.db.WithContext(ctx)
+	var points []survey.TrendPoint
+	var toKeep []string
+	view, _ := trendView(q)
+	// One snapshot for every statement, so that an open period's figures and
+	// the member's value are of one moment; what is kept is written after it.
+	err := s.snapshot(ctx, func(tx *gorm.DB) error {
+		var err error
+		points, toKeep, err = s.readTrend(tx, q)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.keepTrendFigures(s.db.WithContext(ctx), toKeep, view, points); err != nil {
+		return nil, err
+	}
+	return points, nil
+}
+
+// readTrend reads a trend's points, and names the published editions whose
+// figures it computed, for Trend to keep.
+func (s *Store) readTrend(db *gorm.DB, q TrendQuery) ([]survey.TrendPoint, []string, error) {
 	var editions []struct {
 		ID              string
 		Period          sql.NullString
@@ -46,7 +67,7 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 		Where("series_key = ? AND period >= ? AND period <= ? AND LENGTH(period) = ? AND status IN ?", q.Series, q.From, q.To, len(q.To), q.Statuses).
 		Order("period").Scan(&editions).Error
 	if err != nil {
-		return nil, wrap(err, "list editions")
+		return nil, nil, wrap(err, "list editions")
 	}
 	points := make([]survey.TrendPoint, len(editions))
 	byPeriod := make(map[string]*survey.TrendPoint, len(editions))
@@ -60,7 +81,7 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 		}
 	}
 	if len(points) == 0 {
-		return points, nil
+		return points, nil, nil
 	}
 	view, cacheable := trendView(q)
 	if !cacheable {
@@ -68,7 +89,7 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 	}
 	cached, err := s.cachedTrendFigures(db, kept, view)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var missing, toKeep []string
 	for i := range points {
@@ -83,18 +104,15 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 	}
 	if len(missing) > 0 {
 		if err := s.trendFigures(db, q, missing, byPeriod); err != nil {
-			return nil, err
-		}
-		if err := s.keepTrendFigures(db, toKeep, view, points); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if q.Member != "" {
 		if err := s.memberTrend(db, q, points); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return points, nil
+	return points, toKeep, nil
 }
 
 // memberTrend adds the member's submissions and values to the points, in one
