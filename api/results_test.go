@@ -3,10 +3,14 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tldcouncil/surveyd/internal/dbtest"
 	"github.com/tldcouncil/surveyd/internal/store"
@@ -466,5 +470,64 @@ func TestDisclosureWarnings(t *testing.T) {
 					}
 				}},
 		})
+	})
+}
+
+// TestPublicationOutlivesTheWriteTimeout: a publication runs the disclosure
+// audit before it answers, which for a large edition takes longer than the
+// server's write timeout; the answer still reaches the client. The server here
+// has a write timeout of a nanosecond, which any other answer misses.
+func TestPublicationOutlivesTheWriteTimeout(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
+		h := newHarness(t, db)
+		withRegistries(h, "ma", "mb", "mc", "md", "me", "mf", "mg")
+		srv := httptest.NewUnstartedServer(h.e)
+		srv.Config.WriteTimeout = time.Nanosecond
+		srv.Start()
+		defer srv.Close()
+		call := func(method, path string) (int, error) {
+			req, err := http.NewRequest(method, srv.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+h.tokens["admin"])
+			res, err := srv.Client().Do(req)
+			if err != nil {
+				return 0, err
+			}
+			defer res.Body.Close()
+			_, err = io.ReadAll(res.Body)
+			return res.StatusCode, err
+		}
+		r := h.do("admin", "POST", "/v1/surveys", fmt.Sprintf(statsSurvey, "2026"))
+		id := r.json(t)["id"].(string)
+		if r := h.do("admin", "POST", "/v1/surveys/"+id+"/open", nil); r.status != 200 {
+			t.Fatalf("open: %d %s", r.status, r.body)
+		}
+		admin, err := h.store.User(context.Background(), h.vars["admin_id"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for member, a := range figures {
+			if _, err := h.store.Submit(context.Background(), store.Write{SurveyID: id, Member: member, Answers: a, By: admin}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if r := h.do("admin", "POST", "/v1/surveys/"+id+"/close", nil); r.status != 200 {
+			t.Fatalf("close: %d %s", r.status, r.body)
+		}
+		// Any other answer misses it: the timeout bites.
+		missed := 0
+		for range 3 {
+			if _, err := call("GET", "/v1/surveys/"+id+"/results"); err != nil {
+				missed++
+			}
+		}
+		if missed == 0 {
+			t.Fatal("every results read beat a write timeout of 1 ns: this test shows nothing")
+		}
+		if status, err := call("POST", "/v1/surveys/"+id+"/publish"); err != nil || status != 200 {
+			t.Fatalf("publish behind a write timeout of 1 ns: %d, %v", status, err)
+		}
 	})
 }

@@ -478,6 +478,13 @@ func (s *Server) deleteSurvey(c echo.Context) error {
 // transition returns the handler of POST /v1/surveys/{id}/open, close and publish.
 func (s *Server) transition(to survey.Status) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if to == survey.StatusPublished {
+			// Publication runs the disclosure audit over every answer, which at
+			// tens of thousands of respondents takes longer than the server's
+			// write timeout; the client is waiting for it, not idle. An error
+			// means the writer takes no deadlines (a test recorder).
+			_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(publishWriteTimeout))
+		}
 		sv, err := s.store.TransitionSurvey(c.Request().Context(), c.Param("id"), to, caller(c).ID)
 		if err != nil {
 			return err
@@ -488,6 +495,10 @@ func (s *Server) transition(to survey.Status) echo.HandlerFunc {
 		return c.JSON(http.StatusOK, toSurveyResponse(sv))
 	}
 }
+
+// publishWriteTimeout bounds a publication's answer instead of the server's
+// write timeout.
+const publishWriteTimeout = 15 * time.Minute
 
 // cloneSurvey serves POST /v1/surveys/{id}/clone: a new draft edition of the series.
 func (s *Server) cloneSurvey(c echo.Context) error {
