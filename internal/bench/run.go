@@ -323,11 +323,16 @@ func measureMember(ctx context.Context, cfg config, c *client, pool *pgxpool.Poo
 }
 
 // measureFirst times fn with the results cache emptied before each call: the
-// first computation of a published edition's view, which it then keeps.
+// first computation of a published edition's view, which it then keeps. The
+// surveys' last change is moved on too, which changes their stamp, so that
+// the view the server kept in memory (decision 0028) is not served either.
 func measureFirst(ctx context.Context, cfg config, pool *pgxpool.Pool, fn func() error) (latency, error) {
 	ds := make([]time.Duration, min(cfg.Requests, 5))
 	for i := range ds {
 		if _, err := pool.Exec(ctx, "DELETE FROM results_cache"); err != nil {
+			return latency{}, err
+		}
+		if _, err := pool.Exec(ctx, "UPDATE surveys SET updated_at = updated_at + interval '1 millisecond'"); err != nil {
 			return latency{}, err
 		}
 		start := time.Now()

@@ -140,38 +140,54 @@ type audit struct {
 }
 
 func newAudit(r Rules, q Question, cells []Cell) *audit {
-	sig := map[string][]uint64{}
-	var order []string
-	bySig := map[string]int{}
-	member := map[string][]byte{}
+	// Each member's signature, the cells it is in, as bits: in one slab, by
+	// the member's place in order, rather than one allocation per member,
+	// since an edition may have a hundred thousand.
+	w := (len(cells) + 7) / 8
+	n := 0
+	for _, c := range cells {
+		n = max(n, len(c.Members))
+	}
+	place := make(map[string]int, n)
+	order := make([]string, 0, n)
+	slab := make([]byte, 0, n*w)
 	for ci, c := range cells {
 		for _, m := range c.Members {
-			b, ok := member[m]
+			i, ok := place[m]
 			if !ok {
-				b = make([]byte, (len(cells)+7)/8)
+				i = len(order)
+				place[m] = i
 				order = append(order, m)
+				for range w {
+					slab = append(slab, 0)
+				}
 			}
-			b[ci/8] |= 1 << (ci % 8)
-			member[m] = b
+			slab[i*w+ci/8] |= 1 << (ci % 8)
 		}
 	}
 	a := &audit{rules: r, q: q}
-	for _, m := range order {
-		key := string(member[m])
-		i, ok := bySig[key]
+	bySig := map[string]int{}
+	var sigs []string // each atom's signature
+	atomOf := make([]int, len(order))
+	var sizes []int
+	for j := range order {
+		key := slab[j*w : (j+1)*w]
+		i, ok := bySig[string(key)]
 		if !ok {
-			i = len(a.atoms)
-			bySig[key] = i
-			a.atoms = append(a.atoms, atom{})
-			col := make([]uint64, len(cells))
-			for ci := range cells {
-				if member[m][ci/8]&(1<<(ci%8)) != 0 {
-					col[ci] = 1
-				}
-			}
-			sig[key] = col
+			i = len(sigs)
+			bySig[string(key)] = i
+			sigs = append(sigs, string(key))
+			sizes = append(sizes, 0)
 		}
-		at := &a.atoms[i]
+		atomOf[j] = i
+		sizes[i]++
+	}
+	a.atoms = make([]atom, len(sigs))
+	for i := range a.atoms {
+		a.atoms[i].members = make([]string, 0, sizes[i])
+	}
+	for j, m := range order {
+		at := &a.atoms[atomOf[j]]
 		at.members = append(at.members, m)
 		v := q.Answers[m].Number
 		at.sum += v
@@ -192,10 +208,11 @@ func newAudit(r Rules, q Question, cells []Cell) *audit {
 	for ci := range cells {
 		rows[ci] = make([]uint64, len(a.atoms))
 	}
-	for _, m := range order {
-		i := bySig[string(member[m])]
-		for ci, v := range sig[string(member[m])] {
-			rows[ci][i] = v
+	for i, key := range sigs {
+		for ci := range cells {
+			if key[ci/8]&(1<<(ci%8)) != 0 {
+				rows[ci][i] = 1
+			}
 		}
 	}
 	a.basis, _ = rref(rows)

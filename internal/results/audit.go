@@ -129,7 +129,13 @@ func Audit(editions []Edition, target int, answersOf AnswersOf) (map[Cell]disclo
 func auditQuestion(rules disclosure.Rules, editions []Edition, target int, q survey.Question, used []int,
 	answers map[string]map[string]survey.Value, scopes []string, members [][]string) map[Cell]disclosure.Code {
 	kind, _ := Kind(editions[target].Survey, q)
-	dq := disclosure.Question{Kind: kind, Options: optionKeys(q), Answers: map[string]disclosure.Answer{}}
+	n := 0
+	for _, i := range used {
+		n = max(n, len(answers[editions[i].Survey.ID]))
+	}
+	// Sized for the largest edition at once: growing a map of a hundred
+	// thousand answers leaves its smaller tables behind as garbage.
+	dq := disclosure.Question{Kind: kind, Options: optionKeys(q), Answers: make(map[string]disclosure.Answer, n)}
 	answered := func(of map[string]survey.Value, ms []string) disclosure.Cell {
 		var c disclosure.Cell
 		for _, m := range ms {
