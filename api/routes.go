@@ -122,7 +122,7 @@ func inputs() map[string]routeInputs {
 		"GET /v1/users/:id/tokens":  {query: page},
 		"POST /v1/users/:id/tokens": body,
 
-		"GET /v1/surveys":            {query: append([]string{"status", "topic", "series"}, page...)},
+		"GET /v1/surveys":            {query: append([]string{"status", "topic", "series", "work_group"}, page...)},
 		"POST /v1/surveys":           body,
 		"POST /v1/surveys/import":    {query: []string{"format"}, body: true},
 		"GET /v1/surveys/:id":        {query: []string{"lang"}},

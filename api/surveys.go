@@ -292,7 +292,8 @@ func (s *Server) listSurveys(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := store.SurveyFilter{Status: survey.Status(c.QueryParam("status")), Topic: c.QueryParam("topic"), Series: c.QueryParam("series")}
+	f := store.SurveyFilter{Status: survey.Status(c.QueryParam("status")), Topic: c.QueryParam("topic"), Series: c.QueryParam("series"),
+		WorkGroup: c.QueryParam("work_group")}
 	if f.Status != "" && !validStatus(f.Status) {
 		return queryError("status", "must be one of draft, open, closed, published")
 	}

@@ -106,6 +106,9 @@ func TestChairConfinedToItsGroup(t *testing.T) {
 			{name: "the chair's list has its draft, not the other", as: "chair", method: "GET", path: "/v1/surveys", status: 200,
 				want: map[string]any{"items.0.id": "{{tech_survey}}", "items.0.work_group": "technical"}, check: countItems(1)},
 			{name: "dk's list has no draft", as: "dk", method: "GET", path: "/v1/surveys", status: 200, check: countItems(0)},
+			{name: "the secretariat's list of one group", as: "admin", method: "GET", path: "/v1/surveys?work_group=legal", status: 200,
+				want: map[string]any{"items.0.id": "{{legal_survey}}", "items.0.work_group": "legal"}, check: countItems(1)},
+			{name: "and of a group that has none", as: "admin", method: "GET", path: "/v1/surveys?work_group=security", status: 200, check: countItems(0)},
 
 			// Inside: author, open.
 			{name: "edit its own", as: "chair", method: "PATCH", path: "/v1/surveys/{{tech_survey}}", body: `{"title":"DNSSEC 2026"}`, status: 200,

@@ -208,9 +208,10 @@ func (s *Store) loadSurvey(tx *gorm.DB, id string, lock string) (survey.Survey, 
 
 // SurveyFilter narrows a list of surveys; empty fields do not filter.
 type SurveyFilter struct {
-	Status survey.Status
-	Topic  string
-	Series string
+	Status    survey.Status
+	Topic     string
+	Series    string
+	WorkGroup string // the surveys run by this work group
 	// Member limits the list to the surveys addressed to that member that members
 	// may see (not drafts), and the surveys of the work groups in Runs.
 	Member string
@@ -227,6 +228,9 @@ func (s *Store) Surveys(ctx context.Context, f SurveyFilter, p Page) ([]survey.S
 	}
 	if f.Series != "" {
 		q = q.Where("series_key = ?", f.Series)
+	}
+	if f.WorkGroup != "" {
+		q = q.Where("work_group = ?", f.WorkGroup)
 	}
 	if f.Topic != "" {
 		q = q.Where("id IN (?)", db.Model(&surveyTopicRow{}).Select("survey_id").Where("topic = ?", f.Topic))

@@ -31,34 +31,21 @@ func (s surveyRow) Group() string {
 	return *s.WorkGroup
 }
 
-// surveysOf reads the surveys the user may see, of the status ("" for any) and
-// of the work group ("" for any), from the cursor on. The API filters by
-// status; the work group is filtered here, walking the API's pages until about
-// a page of matches is found (decision 0025). next continues the list.
+// surveysOf reads a page of the surveys the user may see, of the status ("" for
+// any) and of the work group ("" for any), from the cursor on; next continues
+// the list.
 func (h *Handler) surveysOf(r *http.Request, v *visit, status, group, cursor string) (out []surveyRow, next string, rep reply, ok bool) {
-	q := url.Values{"limit": {"200"}}
-	if status != "" {
-		q.Set("status", status)
-	}
-	for range 10 { // at most 2,000 surveys read for one page of the list
-		if cursor != "" {
-			q.Set("cursor", cursor)
-		}
-		var page listOf[surveyRow]
-		if rep, ok := h.get(r, v, "/v1/surveys?"+q.Encode(), &page); !ok {
-			return nil, "", rep, false
-		}
-		for _, s := range page.Items {
-			if group == "" || s.Group() == group {
-				out = append(out, s)
-			}
-		}
-		cursor = page.NextCursor
-		if cursor == "" || len(out) >= 50 {
-			break
+	q := url.Values{"limit": {"50"}}
+	for k, val := range map[string]string{"status": status, "work_group": group, "cursor": cursor} {
+		if val != "" {
+			q.Set(k, val)
 		}
 	}
-	return out, cursor, reply{}, true
+	var page listOf[surveyRow]
+	if rep, ok := h.get(r, v, "/v1/surveys?"+q.Encode(), &page); !ok {
+		return nil, "", rep, false
+	}
+	return page.Items, page.NextCursor, reply{}, true
 }
 
 type surveysView struct {
