@@ -54,11 +54,7 @@ func (s *Server) exportResponses(c echo.Context) error {
 		if sv.Policy.Visibility != survey.VisibilityNamed {
 			return survey.Errorf(survey.Forbidden, "raw responses are for the secretariat; members get them only of surveys whose results name the members, and this one is %s", sv.Policy.Visibility)
 		}
-		own, err := s.store.Response(ctx, sv, me.Member)
-		if err != nil {
-			return err
-		}
-		if err := results.CheckAccess(sv, me, own.Status == survey.ResponseSubmitted); err != nil {
+		if _, err := s.resultsAccess(ctx, sv, me); err != nil {
 			return err
 		}
 	}

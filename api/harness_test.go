@@ -99,6 +99,16 @@ func newHarness(t *testing.T, db dbtest.Database) *harness {
 	return h
 }
 
+// twin is another server on h's database, as another process would be: its
+// own store, with its own connections and nothing kept in memory yet, and the
+// same tokens and clock.
+func (h *harness) twin(db dbtest.Database) *harness {
+	b := *h
+	b.store = db.Open(h.t, store.Options{Now: h.clock.Now})
+	b.e = api.New(api.Config{Store: b.store, Now: h.clock.Now})
+	return &b
+}
+
 // response is what a request got back.
 type response struct {
 	status int

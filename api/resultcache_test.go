@@ -11,7 +11,6 @@ import (
 	"github.com/tldcouncil/surveyd/api"
 	"github.com/tldcouncil/surveyd/internal/dbtest"
 	"github.com/tldcouncil/surveyd/internal/metrics"
-	"github.com/tldcouncil/surveyd/internal/store"
 )
 
 // TestResultsCache reads every view of a published edition twice, as the
@@ -40,12 +39,7 @@ func TestResultsCache(t *testing.T) {
 		}
 		// fresh is another server on the database, whose store has kept no
 		// view in memory yet: with the database's cache emptied, it computes.
-		fresh := func() *harness {
-			b := *h
-			b.store = db.Open(t, store.Options{Now: h.clock.Now})
-			b.e = api.New(api.Config{Store: b.store, Now: h.clock.Now})
-			return &b
-		}
+		fresh := func() *harness { return h.twin(db) }
 		readOn := func(srv *harness, as, query string) []byte {
 			t.Helper()
 			r := srv.do(as, "GET", "/v1/surveys/"+id+"/results"+query, nil)
@@ -130,10 +124,8 @@ func TestResultsCache(t *testing.T) {
 func TestTwoServersOneDatabase(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
 		a := newHarness(t, db)
-		b := *a
-		b.store = db.Open(t, store.Options{Now: a.clock.Now})
-		b.e = api.New(api.Config{Store: b.store, Now: a.clock.Now})
-		servers := []*harness{a, &b}
+		b := a.twin(db)
+		servers := []*harness{a, b}
 		withRegistries(a, "ma", "mb", "mc", "md", "me", "mf", "mg")
 
 		// Live results: each submission acknowledged by one server is counted
@@ -258,12 +250,7 @@ func TestTrendFiguresCached(t *testing.T) {
 		}
 		// fresh is another server on the database, which has kept nothing in
 		// memory yet: with the database's cache emptied, it computes.
-		fresh := func() *harness {
-			b := *h
-			b.store = db.Open(t, store.Options{Now: h.clock.Now})
-			b.e = api.New(api.Config{Store: b.store, Now: h.clock.Now})
-			return &b
-		}
+		fresh := func() *harness { return h.twin(db) }
 		readOn := func(srv *harness, as, query string) []byte {
 			t.Helper()
 			r := srv.do(as, "GET", "/v1/series/monthly-stats/trends?question=domains&from=2026-08&to=2026-10"+query, nil)

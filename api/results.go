@@ -100,6 +100,19 @@ func (s *Server) surveyResults(c echo.Context) error {
 	return c.JSON(http.StatusOK, toResultsResponse(r, r.Notes))
 }
 
+// resultsAccess returns the caller's own response to sv (none for the
+// secretariat), once results.CheckAccess has let it read sv's results.
+func (s *Server) resultsAccess(ctx context.Context, sv survey.Survey, me survey.User) (survey.Response, error) {
+	var own survey.Response
+	if !me.IsSecretariat() {
+		var err error
+		if own, err = s.store.Response(ctx, sv, me.Member); err != nil {
+			return own, err
+		}
+	}
+	return own, results.CheckAccess(sv, me, own.Status == survey.ResponseSubmitted)
+}
+
 // readResults sets out to the results of the survey of the path as the caller
 // may see them, with the query's peer_group, question and compare: the one
 // reading of results that the JSON, the exports and the charts share.
@@ -126,13 +139,8 @@ func (s *Server) readResults(c echo.Context, out *results.Results) error {
 	}
 	me := caller(c)
 	in := results.Input{Survey: sv, Viewer: me, PeerGroup: group, Only: only}
-	var own survey.Response
-	if !me.IsSecretariat() {
-		if own, err = s.store.Response(ctx, sv, me.Member); err != nil {
-			return err
-		}
-	}
-	if err := results.CheckAccess(sv, me, own.Status == survey.ResponseSubmitted); err != nil {
+	own, err := s.resultsAccess(ctx, sv, me)
+	if err != nil {
 		return err
 	}
 	if group != "" && !me.CanRun(sv) {
@@ -476,13 +484,7 @@ func (s *Server) resultsPeerGroups(c echo.Context) error {
 		return err
 	}
 	me := caller(c)
-	var own survey.Response
-	if !me.IsSecretariat() {
-		if own, err = s.store.Response(ctx, sv, me.Member); err != nil {
-			return err
-		}
-	}
-	if err := results.CheckAccess(sv, me, own.Status == survey.ResponseSubmitted); err != nil {
+	if _, err := s.resultsAccess(ctx, sv, me); err != nil {
 		return err
 	}
 	out := resultsPeerGroups{SurveyID: sv.ID, PeerGroups: []resultsPeerGroup{}}

@@ -369,21 +369,18 @@ func measureWrites(ctx context.Context, cfg config, c *client, pool *pgxpool.Poo
 // adminToken migrates the database and mints a secretariat token, as an
 // installation's administrator would.
 func adminToken(ctx context.Context, bin, dbURL string) (string, error) {
-	cmd := exec.CommandContext(ctx, bin, "token", "create", "--email", "bench@example.org", "--role", "secretariat")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "SURVEY_LOG_LEVEL=warn")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	b, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("token create: %v\n%s", err, stderr.String())
-	}
-	return strings.TrimSpace(string(b)), nil
+	return mintToken(ctx, bin, dbURL, "--email", "bench@example.org", "--role", "secretariat")
 }
 
 // memberToken mints a token for a viewer of the member, as the secretariat
 // would for a registry's staff.
 func memberToken(ctx context.Context, bin, dbURL, member string) (string, error) {
-	cmd := exec.CommandContext(ctx, bin, "token", "create", "--email", member+"@example.org", "--role", "viewer", "--member", member)
+	return mintToken(ctx, bin, dbURL, "--email", member+"@example.org", "--role", "viewer", "--member", member)
+}
+
+// mintToken runs `surveyd token create` with the flags and returns the secret.
+func mintToken(ctx context.Context, bin, dbURL string, flags ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, append([]string{"token", "create"}, flags...)...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "SURVEY_LOG_LEVEL=warn")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -122,17 +122,8 @@ func TestResultsReadIsOneSnapshot(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
 		ctx := context.Background()
 		w, r := db.Open(t, store.Options{}), db.Open(t, store.Options{})
-		admin, err := w.CreateUser(ctx, survey.User{Email: "admin@example.org", Role: survey.RoleSecretariat})
-		if err != nil {
-			t.Fatal(err)
-		}
 		const members = 60
-		for i := range members {
-			if _, err := w.CreateMember(ctx, survey.Member{Code: fmt.Sprintf("m%02d", i), Name: "M", Country: "DK",
-				Membership: survey.MembershipFull, Active: true}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		admin := adminAndMembers(t, w, members)
 		deadline := time.Now().Add(24 * time.Hour)
 		sv, err := w.CreateSurvey(ctx, survey.Survey{Title: "S", Deadline: &deadline, Policy: survey.DefaultResultsPolicy(),
 			Sections: []survey.Section{{Key: "s", Title: "S", Questions: []survey.Question{{Key: "n", Type: survey.Integer, Prompt: "N"}}}}}, admin.ID)
@@ -142,18 +133,8 @@ func TestResultsReadIsOneSnapshot(t *testing.T) {
 		if sv, err = w.TransitionSurvey(ctx, sv.ID, survey.StatusOpen, admin.ID); err != nil {
 			t.Fatal(err)
 		}
-		stop := make(chan struct{})
 		var wg sync.WaitGroup
-		wg.Go(func() {
-			defer close(stop)
-			for i := range members {
-				if _, err := w.Submit(ctx, store.Write{SurveyID: sv.ID, Member: fmt.Sprintf("m%02d", i), By: admin,
-					Answers: map[string]any{"n": float64(i)}}); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
+		stop := submitInOrder(t, &wg, w, sv.ID, admin, members)
 		var torn, reads atomic.Int64
 		for range 2 {
 			wg.Go(func() {
@@ -208,17 +189,8 @@ func TestTrendReadIsOneSnapshot(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
 		ctx := context.Background()
 		w, r := db.Open(t, store.Options{}), db.Open(t, store.Options{})
-		admin, err := w.CreateUser(ctx, survey.User{Email: "admin@example.org", Role: survey.RoleSecretariat})
-		if err != nil {
-			t.Fatal(err)
-		}
 		const members = 40
-		for i := range members {
-			if _, err := w.CreateMember(ctx, survey.Member{Code: fmt.Sprintf("m%02d", i), Name: "M", Country: "DK",
-				Membership: survey.MembershipFull, Active: true}); err != nil {
-				t.Fatal(err)
-			}
-		}
+		admin := adminAndMembers(t, w, members)
 		sr := survey.Series{Key: "stats", Title: "Statistics", Recurrence: survey.RecurMonthly, OpenDay: 1, DeadlineDays: 20,
 			Template: survey.Survey{Title: "Statistics", Policy: survey.DefaultResultsPolicy(), Sections: []survey.Section{{
 				Key: "s", Title: "S", Questions: []survey.Question{{Key: "n", Type: survey.Integer, Prompt: "N"}}}}}}
@@ -230,23 +202,8 @@ func TestTrendReadIsOneSnapshot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sv.Status != survey.StatusOpen {
-			if _, err = w.TransitionSurvey(ctx, sv.ID, survey.StatusOpen, admin.ID); err != nil {
-				t.Fatal(err)
-			}
-		}
-		stop := make(chan struct{})
 		var wg sync.WaitGroup
-		wg.Go(func() {
-			defer close(stop)
-			for i := range members {
-				if _, err := w.Submit(ctx, store.Write{SurveyID: sv.ID, Member: fmt.Sprintf("m%02d", i), By: admin,
-					Answers: map[string]any{"n": float64(i)}}); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
+		stop := submitInOrder(t, &wg, w, sv.ID, admin, members)
 		var torn, reads atomic.Int64
 		for g := range 2 {
 			wg.Go(func() {
@@ -281,4 +238,39 @@ func TestTrendReadIsOneSnapshot(t *testing.T) {
 			t.Errorf("%d of %d trend reads had figures older than the member's submission", n, reads.Load())
 		}
 	})
+}
+
+// adminAndMembers makes a secretariat user and members m00, m01, … through st.
+func adminAndMembers(t *testing.T, st *store.Store, members int) survey.User {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := st.CreateUser(ctx, survey.User{Email: "admin@example.org", Role: survey.RoleSecretariat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range members {
+		if _, err := st.CreateMember(ctx, survey.Member{Code: fmt.Sprintf("m%02d", i), Name: "M", Country: "DK",
+			Membership: survey.MembershipFull, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return admin
+}
+
+// submitInOrder has the members m00, m01, … submit n = their number to the
+// open survey through st, one after another, in wg; the channel closes when
+// the last has.
+func submitInOrder(t *testing.T, wg *sync.WaitGroup, st *store.Store, surveyID string, admin survey.User, members int) <-chan struct{} {
+	stop := make(chan struct{})
+	wg.Go(func() {
+		defer close(stop)
+		for i := range members {
+			if _, err := st.Submit(context.Background(), store.Write{SurveyID: surveyID, Member: fmt.Sprintf("m%02d", i), By: admin,
+				Answers: map[string]any{"n": float64(i)}}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	return stop
 }

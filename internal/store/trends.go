@@ -35,14 +35,22 @@ type TrendQuery struct {
 func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, error) {
 	var points []survey.TrendPoint
 	var toKeep []string
-	view, _ := trendView(q)
-	// One snapshot for every statement, so that an open period's figures and
-	// the member's value are of one moment; what is kept is written after it.
-	err := s.snapshot(ctx, func(tx *gorm.DB) error {
+	view, cacheable := trendView(q)
+	read := func(tx *gorm.DB) error {
 		var err error
-		points, toKeep, err = s.readTrend(tx, q)
+		points, toKeep, err = s.readTrend(tx, q, view, cacheable)
 		return err
-	})
+	}
+	// Where a period may still change, one snapshot for every statement, so
+	// that its figures and the member's value are of one moment; published
+	// periods cannot change, and a member's trend, of those alone, needs none.
+	// What is kept is written after it.
+	var err error
+	if slices.ContainsFunc(q.Statuses, func(st survey.Status) bool { return st != survey.StatusPublished }) {
+		err = s.snapshot(ctx, read)
+	} else {
+		err = read(s.db.WithContext(ctx))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -52,9 +60,10 @@ func (s *Store) Trend(ctx context.Context, q TrendQuery) ([]survey.TrendPoint, e
 	return points, nil
 }
 
-// readTrend reads a trend's points, and names the published editions whose
-// figures it computed, for Trend to keep.
-func (s *Store) readTrend(db *gorm.DB, q TrendQuery) ([]survey.TrendPoint, []string, error) {
+// readTrend reads a trend's points, the published editions' figures from the
+// view when cacheable, and names the published editions whose figures it
+// computed, for Trend to keep.
+func (s *Store) readTrend(db *gorm.DB, q TrendQuery, view string, cacheable bool) ([]survey.TrendPoint, []string, error) {
 	var editions []struct {
 		ID              string
 		Period          sql.NullString
@@ -83,7 +92,6 @@ func (s *Store) readTrend(db *gorm.DB, q TrendQuery) ([]survey.TrendPoint, []str
 	if len(points) == 0 {
 		return points, nil, nil
 	}
-	view, cacheable := trendView(q)
 	if !cacheable {
 		kept = nil
 	}

@@ -17,7 +17,7 @@ type memo[K comparable, V any] struct {
 }
 
 func newMemo[K comparable, V any](size int) *memo[K, V] {
-	return &memo[K, V]{size: size, values: make(map[K]V, size)}
+	return &memo[K, V]{size: size, values: map[K]V{}}
 }
 
 func (m *memo[K, V]) get(k K) (V, bool) {

@@ -128,3 +128,19 @@ func formRefusal(rep reply) bool {
 	}
 	return false
 }
+
+// formRefused answers a form's POST that the API refused, and reports
+// whether it did: refused values show the form again, by again, with the
+// API's reasons next to the fields; a refused person gets the page that says
+// so. A reply the API accepted is left to the caller.
+func (h *Handler) formRefused(w http.ResponseWriter, r *http.Request, v *visit, rep reply, again func(status int, f form)) bool {
+	switch {
+	case formRefusal(rep):
+		again(rep.Status, refusedForm(r, rep))
+	case !rep.ok():
+		h.refused(w, r, v, rep)
+	default:
+		return false
+	}
+	return true
+}

@@ -52,14 +52,10 @@ func (h *Handler) createMemberPost(w http.ResponseWriter, r *http.Request, v *vi
 	body["code"] = strings.TrimSpace(r.PostFormValue("code"))
 	body["active"] = r.PostFormValue("active") == "true"
 	rep := h.sendJSON(r, v, http.MethodPost, "/v1/members", body)
-	switch {
-	case formRefusal(rep):
-		h.showMembers(w, r, v, rep.Status, refusedForm(r, rep))
-	case !rep.ok():
-		h.refused(w, r, v, rep)
-	default:
-		seeOther(w, r, "/admin/members", "member.created")
+	if h.formRefused(w, r, v, rep, func(status int, f form) { h.showMembers(w, r, v, status, f) }) {
+		return
 	}
+	seeOther(w, r, "/admin/members", "member.created")
 }
 
 type memberView struct {
@@ -93,14 +89,10 @@ func (h *Handler) showMember(w http.ResponseWriter, r *http.Request, v *visit, s
 // membership.
 func (h *Handler) memberPost(w http.ResponseWriter, r *http.Request, v *visit) {
 	rep := h.sendJSON(r, v, http.MethodPatch, "/v1/members/"+url.PathEscape(r.PathValue("code")), memberBody(r))
-	switch {
-	case formRefusal(rep):
-		h.showMember(w, r, v, rep.Status, refusedForm(r, rep))
-	case !rep.ok():
-		h.refused(w, r, v, rep)
-	default:
-		seeOther(w, r, "/admin/members", "member.updated")
+	if h.formRefused(w, r, v, rep, func(status int, f form) { h.showMember(w, r, v, status, f) }) {
+		return
 	}
+	seeOther(w, r, "/admin/members", "member.updated")
 }
 
 // memberActivePost serves POST /admin/members/{code}/active (active=true|false):

@@ -63,14 +63,10 @@ func (h *Handler) createPeerGroupPost(w http.ResponseWriter, r *http.Request, v 
 	key := strings.TrimSpace(r.PostFormValue("key"))
 	rep := h.sendJSON(r, v, http.MethodPost, "/v1/peer-groups", map[string]any{"key": key,
 		"name": strings.TrimSpace(r.PostFormValue("name")), "description": r.PostFormValue("description"), "members": groupMembers(r)})
-	switch {
-	case formRefusal(rep):
-		h.showPeerGroups(w, r, v, rep.Status, refusedForm(r, rep))
-	case !rep.ok():
-		h.refused(w, r, v, rep)
-	default:
-		h.savedPeerGroup(w, r, v, rep, key, "peer_group.created")
+	if h.formRefused(w, r, v, rep, func(status int, f form) { h.showPeerGroups(w, r, v, status, f) }) {
+		return
 	}
+	h.savedPeerGroup(w, r, v, rep, key, "peer_group.created")
 }
 
 // savedPeerGroup follows a peer group's creation or change.
@@ -123,14 +119,10 @@ func (h *Handler) peerGroupPost(w http.ResponseWriter, r *http.Request, v *visit
 	key := r.PathValue("key")
 	rep := h.sendJSON(r, v, http.MethodPut, "/v1/peer-groups/"+url.PathEscape(key), map[string]any{
 		"name": strings.TrimSpace(r.PostFormValue("name")), "description": r.PostFormValue("description"), "members": groupMembers(r)})
-	switch {
-	case formRefusal(rep):
-		h.showPeerGroup(w, r, v, rep.Status, key, refusedForm(r, rep), "", nil)
-	case !rep.ok():
-		h.refused(w, r, v, rep)
-	default:
-		h.savedPeerGroup(w, r, v, rep, key, "peer_group.updated")
+	if h.formRefused(w, r, v, rep, func(status int, f form) { h.showPeerGroup(w, r, v, status, key, f, "", nil) }) {
+		return
 	}
+	h.savedPeerGroup(w, r, v, rep, key, "peer_group.updated")
 }
 
 // peerGroupDeletePost serves POST /admin/peer-groups/{key}/delete.

@@ -55,12 +55,7 @@ func (h *Handler) createUserPost(w http.ResponseWriter, r *http.Request, v *visi
 		body["member"] = m
 	}
 	rep := h.sendJSON(r, v, http.MethodPost, "/v1/users", body)
-	if formRefusal(rep) {
-		h.showAdmin(w, r, v, rep.Status, refusedForm(r, rep), "")
-		return
-	}
-	if !rep.ok() {
-		h.refused(w, r, v, rep)
+	if h.formRefused(w, r, v, rep, func(status int, f form) { h.showAdmin(w, r, v, status, f, "") }) {
 		return
 	}
 	seeOther(w, r, "/admin", "user.created")
@@ -122,12 +117,7 @@ func (h *Handler) userPost(w http.ResponseWriter, r *http.Request, v *visit) {
 		body["member"] = strings.TrimSpace(r.PostFormValue("member"))
 	}
 	rep := h.sendJSON(r, v, http.MethodPatch, "/v1/users/"+url.PathEscape(r.PathValue("id")), body)
-	if !rep.ok() {
-		if formRefusal(rep) {
-			h.showUser(w, r, v, rep.Status, refusedForm(r, rep))
-			return
-		}
-		h.refused(w, r, v, rep)
+	if h.formRefused(w, r, v, rep, func(status int, f form) { h.showUser(w, r, v, status, f) }) {
 		return
 	}
 	seeOther(w, r, "/admin", "user.updated")

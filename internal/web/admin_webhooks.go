@@ -55,20 +55,16 @@ func (h *Handler) createWebhookPost(w http.ResponseWriter, r *http.Request, v *v
 		events = []string{}
 	}
 	rep := h.sendJSON(r, v, http.MethodPost, "/v1/webhooks", map[string]any{"url": strings.TrimSpace(r.PostFormValue("url")), "events": events})
-	switch {
-	case formRefusal(rep):
-		h.showWebhooks(w, r, v, rep.Status, refusedForm(r, rep), nil)
-	case !rep.ok():
-		h.refused(w, r, v, rep)
-	default:
-		var made webhookDoc
-		if err := rep.decode(&made); err != nil {
-			h.internal(w, r, v, err)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		h.showWebhooks(w, r, v, http.StatusOK, form{}, &made)
+	if h.formRefused(w, r, v, rep, func(status int, f form) { h.showWebhooks(w, r, v, status, f, nil) }) {
+		return
 	}
+	var made webhookDoc
+	if err := rep.decode(&made); err != nil {
+		h.internal(w, r, v, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	h.showWebhooks(w, r, v, http.StatusOK, form{}, &made)
 }
 
 type deliveryDoc struct {

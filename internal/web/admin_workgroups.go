@@ -42,14 +42,10 @@ func (h *Handler) createWorkGroupPost(w http.ResponseWriter, r *http.Request, v 
 	key := strings.TrimSpace(r.PostFormValue("key"))
 	rep := h.sendJSON(r, v, http.MethodPost, "/v1/work-groups", map[string]any{"key": key,
 		"name": strings.TrimSpace(r.PostFormValue("name")), "description": r.PostFormValue("description")})
-	switch {
-	case formRefusal(rep):
-		h.showWorkGroups(w, r, v, rep.Status, refusedForm(r, rep))
-	case !rep.ok():
-		h.refused(w, r, v, rep)
-	default:
-		seeOther(w, r, "/work-groups/"+url.PathEscape(key), "work_group.created")
+	if h.formRefused(w, r, v, rep, func(status int, f form) { h.showWorkGroups(w, r, v, status, f) }) {
+		return
 	}
+	seeOther(w, r, "/work-groups/"+url.PathEscape(key), "work_group.created")
 }
 
 // personRow is one of a group's people, or a chair who is not one of them.
@@ -135,14 +131,10 @@ func (h *Handler) workGroupPost(w http.ResponseWriter, r *http.Request, v *visit
 // afterWorkGroup follows a change of the group: back to its page with the
 // message, the form again with the API's reasons, or the refusal.
 func (h *Handler) afterWorkGroup(w http.ResponseWriter, r *http.Request, v *visit, rep reply, key, done string) {
-	switch {
-	case formRefusal(rep):
-		h.showWorkGroup(w, r, v, rep.Status, refusedForm(r, rep))
-	case !rep.ok():
-		h.refused(w, r, v, rep)
-	default:
-		seeOther(w, r, "/work-groups/"+url.PathEscape(key), done)
+	if h.formRefused(w, r, v, rep, func(status int, f form) { h.showWorkGroup(w, r, v, status, f) }) {
+		return
 	}
+	seeOther(w, r, "/work-groups/"+url.PathEscape(key), done)
 }
 
 // setChair makes the user a chair of the group, or not: the API takes the

@@ -288,12 +288,7 @@ func TestBrowser(t *testing.T) {
 		b.waitFor("Your API tokens")
 		b.checkA11y("tokens")
 		// The monthly figures, uploaded as a CSV file.
-		if code, body := s.apiCall("POST", "/v1/series", monthlyStats); code != 201 {
-			t.Fatalf("series: %d %s", code, body)
-		}
-		if code, body := s.apiCall("POST", "/v1/series/monthly-stats/editions", `{"period":"2026-10"}`); code != 201 {
-			t.Fatalf("edition: %d %s", code, body)
-		}
+		s.openPeriod(monthlyStats)
 		csvFile := filepath.Join(t.TempDir(), "figures.csv")
 		if err := os.WriteFile(csvFile, []byte("question,value\ndomains,1320000\n"), 0o644); err != nil {
 			t.Fatal(err)

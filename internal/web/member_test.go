@@ -284,21 +284,13 @@ const twoFigures = `{"key": "monthly-stats", "title": "Monthly statistics", "rec
 func TestMonthlyUpload(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
 		s := newSite(t, db)
-		if code, body := s.apiCall("POST", "/v1/series", twoFigures); code != 201 {
-			t.Fatalf("series: %d %s", code, body)
-		}
-		code, body := s.apiCall("POST", "/v1/series/monthly-stats/editions", `{"period":"2026-10"}`)
-		if code != 201 {
-			t.Fatalf("edition: %d %s", code, body)
-		}
-		var ed struct{ ID string }
-		_ = json.Unmarshal(body, &ed)
+		edition := s.openPeriod(twoFigures)
 		alice := s.signIn("alice@dk.example.org")
-		alice.get("/series/monthly-stats").want(200, "Upload a period's figures as a CSV file", "Download the template", `<option value="`+ed.ID+`">2026-10</option>`)
+		alice.get("/series/monthly-stats").want(200, "Upload a period's figures as a CSV file", "Download the template", `<option value="`+edition+`">2026-10</option>`)
 		alice.get("/series/monthly-stats/template.csv").want(200, "question,value\ndomains,\nsigned,\n")
 		alice.get("/series/monthly-stats")
 		saved := func() map[string]any {
-			code, body := s.apiCall("GET", "/v1/surveys/"+ed.ID+"/responses/dk", "")
+			code, body := s.apiCall("GET", "/v1/surveys/"+edition+"/responses/dk", "")
 			if code != 200 {
 				t.Fatalf("response: %d %s", code, body)
 			}
@@ -307,7 +299,7 @@ func TestMonthlyUpload(t *testing.T) {
 			return r.Answers
 		}
 		up := func(content string) *browser {
-			return alice.upload("/series/monthly-stats/upload", map[string]string{"survey": ed.ID}, "figures.csv", content)
+			return alice.upload("/series/monthly-stats/upload", map[string]string{"survey": edition}, "figures.csv", content)
 		}
 		// The shape of the file, checked whole before anything is sent.
 		up("question,value\ndomains,5\nsigned\ndomains,6\nsigned,1,2\n").want(422, "The file was not saved",

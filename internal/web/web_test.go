@@ -111,6 +111,22 @@ func (s *site) openSurvey() string {
 	return sv.ID
 }
 
+// openPeriod creates the series of doc (key monthly-stats) and opens its
+// edition of 2026-10, returning the edition's id.
+func (s *site) openPeriod(doc string) string {
+	s.t.Helper()
+	if code, body := s.apiCall("POST", "/v1/series", doc); code != 201 {
+		s.t.Fatalf("series: %d %s", code, body)
+	}
+	code, body := s.apiCall("POST", "/v1/series/monthly-stats/editions", `{"period":"2026-10"}`)
+	if code != 201 {
+		s.t.Fatalf("edition: %d %s", code, body)
+	}
+	var ed struct{ ID string }
+	_ = json.Unmarshal(body, &ed)
+	return ed.ID
+}
+
 // browser is a person's browser: a cookie jar, and the last page.
 type browser struct {
 	s      *site
@@ -413,21 +429,13 @@ const monthlyStats = `{"key": "monthly-stats", "title": "Monthly statistics", "r
 func TestMonthlyStatistics(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db dbtest.Database) {
 		s := newSite(t, db)
-		if code, body := s.apiCall("POST", "/v1/series", monthlyStats); code != 201 {
-			t.Fatalf("series: %d %s", code, body)
-		}
-		code, body := s.apiCall("POST", "/v1/series/monthly-stats/editions", `{"period":"2026-10"}`)
-		if code != 201 {
-			t.Fatalf("edition: %d %s", code, body)
-		}
-		var ed struct{ ID string }
-		_ = json.Unmarshal(body, &ed)
+		edition := s.openPeriod(monthlyStats)
 		b := s.signIn("alice@dk.example.org")
 		b.want(200, "Needs you now", "series and trends")
 		b.get("/series/monthly-stats").want(200, "Monthly statistics", "Enter the figures of 2026-10", "Domains under management")
-		b.get("/surveys/"+ed.ID+"/responses/dk").want(200, "Domains under management")
+		b.get("/surveys/"+edition+"/responses/dk").want(200, "Domains under management")
 		v := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(b.page)[1]
-		b.post("/surveys/"+ed.ID+"/responses/dk", url.Values{"version": {v}, "action": {"submit"}, "q": {"domains"}, "a.domains": {"1320000"}}).
+		b.post("/surveys/"+edition+"/responses/dk", url.Values{"version": {v}, "action": {"submit"}, "q": {"domains"}, "a.domains": {"1320000"}}).
 			want(200, "Your response was submitted")
 		chart := b.get("/series/monthly-stats/charts/domains")
 		if chart.status != 200 || !strings.Contains(chart.page, "<svg") {
