@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,13 +13,6 @@ import (
 	"github.com/tldcouncil/surveyd/internal/metrics"
 	"github.com/tldcouncil/surveyd/internal/store"
 )
-
-// randomID returns 16 hexadecimal digits, to tell runs apart in the logs.
-func randomID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
 
 // serveMetrics serves /metrics on its own address, apart from the API, when addr
 // is set: metrics name routes and volumes that the public need not see. It
