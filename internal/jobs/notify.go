@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -136,7 +137,13 @@ func (n *notifier) toAudience(ctx context.Context, source, surveyID string, kind
 	if (template == "invitation" || template == "period_opened") && sv.Status != survey.StatusOpen {
 		return nil, nil
 	}
-	progress, err := n.store.ProgressOf(ctx, sv, member)
+	// The people first, then the progress of only their members: of an
+	// audience of thousands, few members have anyone to tell.
+	people, err := n.store.Recipients(ctx, sv, member)
+	if err != nil {
+		return nil, err
+	}
+	progress, err := n.store.ProgressOf(ctx, sv, slices.Collect(maps.Keys(people)))
 	if err != nil {
 		return nil, err
 	}
@@ -149,11 +156,7 @@ func (n *notifier) toAudience(ctx context.Context, source, surveyID string, kind
 		if pick != nil && !pick(p) {
 			continue
 		}
-		people, err := n.store.Recipients(ctx, p.Member, sv)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range people {
+		for _, u := range people[p.Member] {
 			prefs, err := n.store.MailPreferences(ctx, u.ID)
 			if err != nil {
 				return nil, err

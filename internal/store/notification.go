@@ -112,33 +112,48 @@ func (s *Store) Notification(ctx context.Context, id string) (survey.Notificatio
 	return n, nil
 }
 
-// Recipients returns the people of the member who are told of the survey: for
-// a survey of a work group, the member's active people in the group; for any
-// other survey, or a member with nobody in the group, the member's active users
-// with the respondent role.
-func (s *Store) Recipients(ctx context.Context, member string, sv survey.Survey) ([]survey.User, error) {
+// Recipients returns, by member, the people who are told of the survey (only
+// member's when it is not ""): for a survey of a work group, the member's
+// active people in the group; for any other survey, or a member with nobody in
+// the group, the member's active users with the respondent role. Members with
+// nobody to tell are left out, and it reads the users once, however many
+// members the audience has: told per member, a publication to 100,000 members
+// outlasted its job's minute.
+func (s *Store) Recipients(ctx context.Context, sv survey.Survey, member string) (map[string][]survey.User, error) {
 	db := s.db.WithContext(ctx)
+	q := db.Where("member_code <> '' AND active = ?", true).Order("member_code, id")
+	if member != "" {
+		q = q.Where("member_code = ?", member)
+	}
 	var rows []userRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, wrap(err, "read recipients")
+	}
+	inGroup := map[string]bool{}
 	if sv.WorkGroup != "" {
-		err := db.Where("member_code = ? AND active = ?", member, true).
-			Where("id IN (?)", db.Model(&workGroupPersonRow{}).Select("user_id").Where("group_key = ?", sv.WorkGroup)).
-			Order("id").Find(&rows).Error
-		if err != nil {
+		var ids []string
+		if err := db.Model(&workGroupPersonRow{}).Where("group_key = ?", sv.WorkGroup).Pluck("user_id", &ids).Error; err != nil {
 			return nil, wrap(err, "read recipients")
 		}
-	}
-	if len(rows) == 0 {
-		err := db.Where("member_code = ? AND role = ? AND active = ?", member, survey.RoleRespondent, true).
-			Order("id").Find(&rows).Error
-		if err != nil {
-			return nil, wrap(err, "read recipients")
+		for _, id := range ids {
+			inGroup[id] = true
 		}
 	}
-	out := make([]survey.User, len(rows))
-	for i, r := range rows {
-		out[i] = userFromRow(r)
+	grouped, respondents := map[string][]survey.User{}, map[string][]survey.User{}
+	for _, r := range rows {
+		switch u := userFromRow(r); {
+		case inGroup[u.ID]:
+			grouped[u.Member] = append(grouped[u.Member], u)
+		case u.Role == survey.RoleRespondent:
+			respondents[u.Member] = append(respondents[u.Member], u)
+		}
 	}
-	return out, nil
+	for m, people := range respondents {
+		if _, ok := grouped[m]; !ok {
+			grouped[m] = people
+		}
+	}
+	return grouped, nil
 }
 
 // Secretariat returns the active users of the secretariat, who get its notices.
@@ -363,7 +378,7 @@ func (s *Store) RemindNow(ctx context.Context, surveyID string, members []string
 	if sv.Status != survey.StatusOpen {
 		return survey.Job{}, nil, notOpen(sv)
 	}
-	progress, err := s.progress(ctx, sv, "")
+	progress, err := s.progress(ctx, sv, nil)
 	if err != nil {
 		return survey.Job{}, nil, err
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 
 	"gorm.io/gorm"
 
@@ -9,125 +10,138 @@ import (
 )
 
 // Progress returns where each member of the survey's audience stands, ordered by
-// member code, in a fixed number of queries however large the audience.
+// member code, in a number of queries that grows with the audience in chunks.
 func (s *Store) Progress(ctx context.Context, sv survey.Survey) ([]survey.MemberProgress, error) {
-	return s.progress(ctx, sv, "")
+	return s.progress(ctx, sv, nil)
 }
 
-// ProgressOf returns where one member of the survey's audience stands: none if
-// it is not in the audience.
-func (s *Store) ProgressOf(ctx context.Context, sv survey.Survey, member string) ([]survey.MemberProgress, error) {
-	return s.progress(ctx, sv, member)
+// ProgressOf returns where the given members of the survey's audience stand,
+// ordered by member code; members not in the audience are left out.
+func (s *Store) ProgressOf(ctx context.Context, sv survey.Survey, members []string) ([]survey.MemberProgress, error) {
+	if len(members) == 0 {
+		return nil, nil
+	}
+	return s.progress(ctx, sv, members)
 }
 
-// progress reads the audience's progress, or only member's when it is not "".
-func (s *Store) progress(ctx context.Context, sv survey.Survey, member string) ([]survey.MemberProgress, error) {
+// progress reads the audience's progress, or only that of the members in only
+// when it is not nil.
+func (s *Store) progress(ctx context.Context, sv survey.Survey, only []string) ([]survey.MemberProgress, error) {
 	db := s.db.WithContext(ctx)
+	audience := func() *gorm.DB {
+		q := db.Where("active = ?", true).Order("code")
+		if sv.Audience != "" {
+			q = q.Where("code IN (?)", db.Model(&peerGroupMemberRow{}).Select("member_code").Where("group_key = ?", sv.Audience))
+		}
+		return q
+	}
 	var members []memberRow
-	q := db.Where("active = ?", true).Order("code")
-	if sv.Audience != "" {
-		q = q.Where("code IN (?)", db.Model(&peerGroupMemberRow{}).Select("member_code").Where("group_key = ?", sv.Audience))
+	if only == nil {
+		if err := audience().Find(&members).Error; err != nil {
+			return nil, wrap(err, "read audience")
+		}
 	}
-	rq := db.Where("survey_id = ?", sv.ID)
-	if member != "" {
-		q, rq = q.Where("code = ?", member), rq.Where("member_code = ?", member)
-	}
-	if err := q.Find(&members).Error; err != nil {
-		return nil, wrap(err, "read audience")
-	}
-	var responses []responseRow
-	if err := rq.Find(&responses).Error; err != nil {
-		return nil, wrap(err, "read responses")
-	}
-	byMember := make(map[string]responseRow, len(responses))
-	for _, r := range responses {
-		byMember[r.MemberCode] = r
+	for codes := range slices.Chunk(slices.Sorted(slices.Values(only)), progressChunk) {
+		var rows []memberRow
+		if err := audience().Where("code IN ?", codes).Find(&rows).Error; err != nil {
+			return nil, wrap(err, "read audience")
+		}
+		members = append(members, rows...)
 	}
 	exts, err := s.Extensions(ctx, sv.ID)
 	if err != nil {
 		return nil, err
 	}
-	previous, err := s.previousPeriodAnswers(db, sv)
-	if err != nil {
-		return nil, wrap(err, "read the previous period")
-	}
 	extended := make(map[string]survey.Extension, len(exts))
 	for _, e := range exts {
 		extended[e.Member] = e
 	}
-	out := make([]survey.MemberProgress, len(members))
-	// The answers of a chunk of members at a time: all of a large survey's at
-	// once took the server's memory past a gigabyte at 10,000 responses, and
-	// more responses than a statement may bind.
-	var answers map[string]map[string]survey.Value
-	for i, m := range members {
-		if i%progressChunk == 0 {
-			var ids []string
-			for _, c := range members[i:min(i+progressChunk, len(members))] {
-				if r, ok := byMember[c.Code]; ok {
-					ids = append(ids, r.ID)
-				}
+	prev, hasPrev, err := s.previousPeriod(db, sv)
+	if err != nil {
+		return nil, wrap(err, "read the previous period")
+	}
+	out := make([]survey.MemberProgress, 0, len(members))
+	// A chunk of members at a time: all of a large survey's answers at once
+	// took the server's memory past a gigabyte at 10,000 responses, and more
+	// responses than a statement may bind.
+	for chunk := range slices.Chunk(members, progressChunk) {
+		codes := make([]string, len(chunk))
+		for i, m := range chunk {
+			codes[i] = m.Code
+		}
+		byMember, answers, err := s.responsesOf(db, sv, codes, "")
+		if err != nil {
+			return nil, wrap(err, "read responses")
+		}
+		var previous map[string]map[string]survey.Value
+		if hasPrev {
+			prevBy, prevAnswers, err := s.responsesOf(db, prev, codes, survey.ResponseSubmitted)
+			if err != nil {
+				return nil, wrap(err, "read the previous period")
 			}
-			if answers, err = s.loadAnswers(db, sv, ids); err != nil {
-				return nil, wrap(err, "read answers")
+			previous = make(map[string]map[string]survey.Value, len(prevBy))
+			for m, r := range prevBy {
+				previous[m] = prevAnswers[r.ID]
 			}
 		}
-		p := survey.MemberProgress{Member: m.Code, Name: m.Name, Status: survey.ResponseNotStarted}
-		if e, ok := extended[m.Code]; ok {
-			p.Deadline = sv.EffectiveDeadline(&e.Deadline)
-		} else {
-			p.Deadline = sv.Deadline
+		for _, m := range chunk {
+			p := survey.MemberProgress{Member: m.Code, Name: m.Name, Status: survey.ResponseNotStarted}
+			if e, ok := extended[m.Code]; ok {
+				p.Deadline = sv.EffectiveDeadline(&e.Deadline)
+			} else {
+				p.Deadline = sv.Deadline
+			}
+			var given map[string]survey.Value
+			if r, ok := byMember[m.Code]; ok {
+				at := r.UpdatedAt
+				p.Status, p.LastActivity, given = survey.ResponseStatus(r.Status), &at, answers[r.ID]
+			}
+			p.RequiredAnswered, p.RequiredTotal = sv.RequiredProgress(given)
+			p.Flags = sv.Flags(given, previous[m.Code])
+			out = append(out, p)
 		}
-		var given map[string]survey.Value
-		if r, ok := byMember[m.Code]; ok {
-			at := r.UpdatedAt
-			p.Status, p.LastActivity, given = survey.ResponseStatus(r.Status), &at, answers[r.ID]
-		}
-		p.RequiredAnswered, p.RequiredTotal = sv.RequiredProgress(given)
-		p.Flags = sv.Flags(given, previous[m.Code])
-		out[i] = p
 	}
 	return out, nil
+}
+
+// responsesOf reads the responses of the members to sv (of the status, when it
+// is not ""), by member, and their answers, by response.
+func (s *Store) responsesOf(db *gorm.DB, sv survey.Survey, members []string, status survey.ResponseStatus) (map[string]responseRow, map[string]map[string]survey.Value, error) {
+	q := db.Where("survey_id = ? AND member_code IN ?", sv.ID, members)
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	var rows []responseRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	byMember := make(map[string]responseRow, len(rows))
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		byMember[r.MemberCode], ids[i] = r, r.ID
+	}
+	answers, err := s.loadAnswers(db, sv, ids)
+	return byMember, answers, err
 }
 
 // progressChunk is how many members' answers progress holds at once.
 const progressChunk = 500
 
-// previousPeriodAnswers returns the submitted answers to the edition of the
-// period before sv's, by member; none when sv is not a period's edition.
-func (s *Store) previousPeriodAnswers(db *gorm.DB, sv survey.Survey) (map[string]map[string]survey.Value, error) {
+// previousPeriod returns the edition of the period before sv's, if sv is a
+// period's edition and there is one.
+func (s *Store) previousPeriod(db *gorm.DB, sv survey.Survey) (survey.Survey, bool, error) {
 	p, err := survey.ParsePeriod(sv.Period)
 	if sv.Series == "" || err != nil {
-		return nil, nil
+		return survey.Survey{}, false, nil
 	}
 	var prev surveyRow
 	err = db.Where("series_key = ? AND period = ?", sv.Series, p.Add(-1).String()).Take(&prev).Error
 	if isNotFound(err) {
-		return nil, nil
+		return survey.Survey{}, false, nil
 	}
 	if err != nil {
-		return nil, err
-	}
-	var rows []responseRow
-	if err := db.Where("survey_id = ? AND status = ?", prev.ID, survey.ResponseSubmitted).Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(rows))
-	member := make(map[string]string, len(rows))
-	for i, r := range rows {
-		ids[i], member[r.ID] = r.ID, r.MemberCode
+		return survey.Survey{}, false, err
 	}
 	psv, err := surveyFromRow(prev)
-	if err != nil {
-		return nil, err
-	}
-	byResponse, err := s.loadAnswers(db, psv, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]map[string]survey.Value, len(byResponse))
-	for id, a := range byResponse {
-		out[member[id]] = a
-	}
-	return out, nil
+	return psv, err == nil, err
 }
