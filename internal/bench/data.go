@@ -205,17 +205,13 @@ func ceilingMemberResults(ctx context.Context, pool *pgxpool.Pool, surveyID, mem
 }
 
 // ceilingAggregates is the results' aggregates in hand-written SQL, over the
-// respondents that the condition on r (responses) keeps.
+// respondents that the condition on r (responses) keeps: the numbers' means,
+// bounds and quartiles; then, in one scan as the server does, the counts and
+// the histograms' bins between the bounds; then the options.
 func ceilingAggregates(ctx context.Context, pool *pgxpool.Pool, surveyID, scope string) error {
 	type span struct {
 		key    string
 		lo, hi float64
-	}
-	if err := drain(pool.Query(ctx, `SELECT a.question_key, COUNT(*),
-			SUM(CASE WHEN a.bool_value THEN 1 ELSE 0 END), SUM(CASE WHEN NOT a.bool_value THEN 1 ELSE 0 END)
-		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE a.survey_id = $1 AND r.status = 'submitted'`+scope+` GROUP BY a.question_key`, surveyID)); err != nil {
-		return err
 	}
 	rows, err := pool.Query(ctx, `SELECT a.question_key, AVG(a.num_value), MIN(a.num_value), MAX(a.num_value),
 			percentile_cont(0.25) WITHIN GROUP (ORDER BY a.num_value),
@@ -241,22 +237,23 @@ func ceilingAggregates(ctx context.Context, pool *pgxpool.Pool, surveyID, scope 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if err := drain(pool.Query(ctx, `SELECT o.question_key, o.option_key, COUNT(*)
-		FROM answer_options o JOIN responses r ON r.id = o.response_id
-		WHERE o.survey_id = $1 AND r.status = 'submitted'`+scope+` GROUP BY o.question_key, o.option_key`, surveyID)); err != nil {
+	bin := "NULL::int"
+	if len(spans) > 0 {
+		var cases []string
+		for _, s := range spans {
+			cases = append(cases, fmt.Sprintf("WHEN '%s' THEN (a.num_value - %g) / %g", s.key, s.lo, (s.hi-s.lo)/10+1e-9))
+		}
+		bin = "FLOOR(CASE a.question_key " + strings.Join(cases, " ") + " END)::int"
+	}
+	if err := drain(pool.Query(ctx, `SELECT a.question_key, `+bin+` AS bin, COUNT(*),
+			SUM(CASE WHEN a.bool_value THEN 1 ELSE 0 END), SUM(CASE WHEN NOT a.bool_value THEN 1 ELSE 0 END)
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		WHERE a.survey_id = $1 AND r.status = 'submitted'`+scope+` GROUP BY a.question_key, bin`, surveyID)); err != nil {
 		return err
 	}
-	var cases []string
-	for _, s := range spans {
-		cases = append(cases, fmt.Sprintf("WHEN '%s' THEN (a.num_value - %g) / %g", s.key, s.lo, (s.hi-s.lo)/10+1e-9))
-	}
-	if len(cases) == 0 {
-		return nil
-	}
-	return drain(pool.Query(ctx, `SELECT a.question_key, FLOOR(CASE a.question_key `+strings.Join(cases, " ")+` END)::int AS bin, COUNT(*)
-		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE a.survey_id = $1 AND r.status = 'submitted'`+scope+` AND a.num_value IS NOT NULL AND a.question_key IN (`+numericList()+`)
-		GROUP BY a.question_key, bin`, surveyID))
+	return drain(pool.Query(ctx, `SELECT o.question_key, o.option_key, COUNT(*)
+		FROM answer_options o JOIN responses r ON r.id = o.response_id
+		WHERE o.survey_id = $1 AND r.status = 'submitted'`+scope+` GROUP BY o.question_key, o.option_key`, surveyID))
 }
 
 func drain(rows pgx.Rows, err error) error {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -58,9 +59,12 @@ func (sc Scope) where(table string) (string, []any) {
 }
 
 // Stats computes the aggregates of every question of sv over the scope in the
-// database: counts, means and histograms in SQL on both databases; quartiles by
-// percentile_cont on PostgreSQL and by one ordered pass on SQLite. Memory does not
-// grow with the number of answers.
+// database: means and bounds in SQL on both databases, quartiles by
+// percentile_cont on PostgreSQL and by one ordered pass on SQLite; then counts,
+// histograms, scale points and days in one scan of the answers, and chosen
+// options in one of theirs. Memory does not grow with the number of answers.
+// Each scan of a large edition's answers costs about as much as any other, so
+// there are as few as the aggregates allow: the bins need the bounds first.
 func (s *Store) Stats(ctx context.Context, sv survey.Survey, sc Scope) (map[string]*survey.Stats, error) {
 	db := s.db.WithContext(ctx)
 	out := map[string]*survey.Stats{}
@@ -71,10 +75,14 @@ func (s *Store) Stats(ctx context.Context, sv survey.Survey, sc Scope) (map[stri
 		}
 		out[q.Key] = st
 	}
-	if err := s.countAnswers(db, sc, out); err != nil {
+	numbered, err := s.numbers(db, sc, sv, out)
+	if err != nil {
+		return nil, wrap(err, "numbers")
+	}
+	if err := s.countAnswers(db, sc, sv, out, numbered); err != nil {
 		return nil, wrap(err, "count answers")
 	}
-	if err := s.countOptions(db, sc, sv, out); err != nil {
+	if err := s.countOptions(db, sc, out); err != nil {
 		return nil, wrap(err, "count options")
 	}
 	if !s.postgres {
@@ -82,46 +90,7 @@ func (s *Store) Stats(ctx context.Context, sv survey.Survey, sc Scope) (map[stri
 			return nil, wrap(err, "quartiles")
 		}
 	}
-	if err := s.histograms(db, sc, sv, out); err != nil {
-		return nil, wrap(err, "histograms")
-	}
-	if err := s.countDates(db, sc, sv, out); err != nil {
-		return nil, wrap(err, "count dates")
-	}
 	return out, nil
-}
-
-// countDates counts the answers of date questions per day, earliest first:
-// one row per day answered, however many answered it (so memory grows with
-// the days in the answers' span, not with the answers).
-func (s *Store) countDates(db *gorm.DB, sc Scope, sv survey.Survey, out map[string]*survey.Stats) error {
-	var keys []string
-	for _, q := range sv.Questions() {
-		if q.Type == survey.Date && out[q.Key].N > 0 {
-			keys = append(keys, q.Key)
-		}
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	cond, args := sc.where("a")
-	var days []struct {
-		QuestionKey string
-		DateValue   string
-		N           int
-	}
-	err := db.Raw(`SELECT a.question_key, a.date_value, COUNT(*) AS n
-		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE `+cond+` AND a.date_value IS NOT NULL AND a.question_key IN ?
-		GROUP BY a.question_key, a.date_value ORDER BY a.question_key, a.date_value`, append(args, keys)...).Scan(&days).Error
-	if err != nil {
-		return err
-	}
-	for _, d := range days {
-		st := out[d.QuestionKey]
-		st.Dates = append(st.Dates, survey.DateCount{Date: d.DateValue, N: d.N})
-	}
-	return nil
 }
 
 // isNumeric reports whether a question's answers are summarised by mean and
@@ -130,65 +99,158 @@ func isNumeric(t survey.QuestionType) bool {
 	return t == survey.Integer || t == survey.Number || t == survey.Percentage
 }
 
-func (s *Store) countAnswers(db *gorm.DB, sc Scope, out map[string]*survey.Stats) error {
-	cond, args := sc.where("a")
-	var counts []struct {
-		QuestionKey string
-		N, Yes, No  int
-	}
-	err := db.Raw(`SELECT a.question_key, COUNT(*) AS n,
-			SUM(CASE WHEN a.bool_value = ? THEN 1 ELSE 0 END) AS yes,
-			SUM(CASE WHEN a.bool_value = ? THEN 1 ELSE 0 END) AS no
-		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE `+cond+` GROUP BY a.question_key`, append([]any{true, false}, args...)...).Scan(&counts).Error
-	if err != nil {
-		return err
-	}
-	var numeric []string
-	for _, c := range counts {
-		st, ok := out[c.QuestionKey]
-		if !ok {
-			continue
-		}
-		st.N = c.N
-		if c.Yes+c.No > 0 {
-			st.Counts["true"], st.Counts["false"] = c.Yes, c.No
-		}
-		if st.Numeric != nil {
-			numeric = append(numeric, c.QuestionKey)
+// numbers sets the mean, bounds and (on PostgreSQL) quartiles of the numeric
+// questions, and returns those that have answers.
+func (s *Store) numbers(db *gorm.DB, sc Scope, sv survey.Survey, out map[string]*survey.Stats) (map[string]bool, error) {
+	var keys []string
+	for _, q := range sv.Questions() {
+		if isNumeric(q.Type) {
+			keys = append(keys, q.Key)
 		}
 	}
-	if len(numeric) == 0 {
-		return nil
+	if len(keys) == 0 {
+		return nil, nil
 	}
-	// The numbers apart, so that only they are sorted for the quartiles.
 	quartiles := ""
 	if s.postgres {
 		quartiles = `, percentile_cont(0.25) WITHIN GROUP (ORDER BY a.num_value) AS q1,
 			percentile_cont(0.5) WITHIN GROUP (ORDER BY a.num_value) AS median,
 			percentile_cont(0.75) WITHIN GROUP (ORDER BY a.num_value) AS q3`
 	}
+	cond, args := sc.where("a")
 	var nums []struct {
 		QuestionKey    string
 		Mean, Lo, Hi   float64
 		Q1, Median, Q3 float64
 	}
-	err = db.Raw(`SELECT a.question_key, AVG(a.num_value) AS mean, MIN(a.num_value) AS lo, MAX(a.num_value) AS hi`+quartiles+`
+	err := db.Raw(`SELECT a.question_key, AVG(a.num_value) AS mean, MIN(a.num_value) AS lo, MAX(a.num_value) AS hi`+quartiles+`
 		FROM answers a JOIN responses r ON r.id = a.response_id
 		WHERE `+cond+` AND a.question_key IN ? AND a.num_value IS NOT NULL
-		GROUP BY a.question_key`, append(args, numeric)...).Scan(&nums).Error
+		GROUP BY a.question_key`, append(args, keys)...).Scan(&nums).Error
+	if err != nil {
+		return nil, err
+	}
+	numbered := make(map[string]bool, len(nums))
+	for _, n := range nums {
+		*out[n.QuestionKey].Numeric = survey.NumericStats{Mean: n.Mean, Min: n.Lo, Max: n.Hi, Q1: n.Q1, Median: n.Median, Q3: n.Q3}
+		numbered[n.QuestionKey] = true
+	}
+	return numbered, nil
+}
+
+// countAnswers counts, in one scan of the answers, each question's answers and
+// booleans, the numbers of the numbered questions in the bins of their
+// histograms (between rounded edges around the smallest and largest answer, so
+// that the edges reveal neither exactly), the points of scales, and the days of
+// dates, earliest first (one row per day answered, however many answered it).
+func (s *Store) countAnswers(db *gorm.DB, sc Scope, sv survey.Survey, out map[string]*survey.Stats, numbered map[string]bool) error {
+	type edge struct {
+		lo, hi float64
+		bins   int
+	}
+	edges := map[string]edge{}
+	// Each question's position in its own bins, as one CASE over the question
+	// keys: a join with a derived table of edges made PostgreSQL's plan three
+	// times slower at 100,000 responses.
+	var cases strings.Builder
+	var binArgs []any
+	var scales, dates []string
+	for _, q := range sv.Questions() {
+		switch {
+		case q.Type == survey.Scale:
+			scales = append(scales, q.Key)
+		case q.Type == survey.Date:
+			dates = append(dates, q.Key)
+		case numbered[q.Key]:
+			st := out[q.Key].Numeric
+			e := edge{bins: histogramBins}
+			e.lo, e.hi = niceRange(st.Min, st.Max)
+			switch {
+			case sc.Coarse:
+				e.lo, e.hi, e.bins = memberEdges(sv, q, st.Min, st.Max)
+			case q.Type == survey.Integer:
+				e.lo, e.hi, e.bins = wholeEdges(e.lo, e.hi)
+			}
+			edges[q.Key] = e
+			cases.WriteString(" WHEN ? THEN (a.num_value - ?) / ?")
+			binArgs = append(binArgs, q.Key, e.lo, (e.hi-e.lo)/float64(e.bins))
+		}
+	}
+	// Only the columns the survey's questions need: PostgreSQL plans a wider
+	// grouping by sorting rather than hashing, which is slower.
+	columns, groups := "a.question_key", "a.question_key"
+	var colArgs []any
+	if len(edges) > 0 {
+		position := "CASE a.question_key" + cases.String() + " END"
+		bin := "CAST(" + position + " AS INTEGER)" // SQLite truncates, and the position is not negative
+		if s.postgres {
+			bin = "CAST(FLOOR(" + position + ") AS INTEGER)" // PostgreSQL's CAST rounds
+		}
+		columns, groups = columns+", "+bin+" AS bin", groups+", bin"
+		colArgs = append(colArgs, binArgs...)
+	}
+	if len(scales) > 0 {
+		columns, groups = columns+", CASE WHEN a.question_key IN ? THEN a.num_value END AS point", groups+", point"
+		colArgs = append(colArgs, scales)
+	}
+	if len(dates) > 0 {
+		columns, groups = columns+", CASE WHEN a.question_key IN ? THEN a.date_value END AS day", groups+", day"
+		colArgs = append(colArgs, dates)
+	}
+	cond, args := sc.where("a")
+	var counts []struct {
+		QuestionKey string
+		Bin         *int
+		Point       *float64
+		Day         *string
+		N, Yes, No  int
+	}
+	all := append(append(colArgs, true, false), args...) // in the order of their places
+	err := db.Raw(`SELECT `+columns+`, COUNT(*) AS n,
+			SUM(CASE WHEN a.bool_value = ? THEN 1 ELSE 0 END) AS yes,
+			SUM(CASE WHEN a.bool_value = ? THEN 1 ELSE 0 END) AS no
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		WHERE `+cond+` GROUP BY `+groups, all...).Scan(&counts).Error
 	if err != nil {
 		return err
 	}
-	for _, n := range nums {
-		*out[n.QuestionKey].Numeric = survey.NumericStats{Mean: n.Mean, Min: n.Lo, Max: n.Hi, Q1: n.Q1, Median: n.Median, Q3: n.Q3}
+	for key, e := range edges {
+		h := make([]survey.Bin, e.bins)
+		width := (e.hi - e.lo) / float64(e.bins)
+		for i := range h {
+			h[i] = survey.Bin{From: e.lo + float64(i)*width, To: e.lo + float64(i+1)*width}
+		}
+		out[key].Numeric.Histogram = h
+	}
+	for _, c := range counts {
+		st, ok := out[c.QuestionKey]
+		if !ok {
+			continue
+		}
+		st.N += c.N
+		if c.Yes+c.No > 0 {
+			st.Counts["true"] += c.Yes
+			st.Counts["false"] += c.No
+		}
+		switch {
+		case c.Bin != nil && st.Numeric != nil && st.Numeric.Histogram != nil:
+			h := st.Numeric.Histogram
+			i := min(max(*c.Bin, 0), len(h)-1) // the largest value falls on the closing edge
+			h[i].Count += c.N
+		case c.Point != nil:
+			st.Counts[strconv.Itoa(int(*c.Point))] += c.N
+		case c.Day != nil:
+			st.Dates = append(st.Dates, survey.DateCount{Date: *c.Day, N: c.N})
+		}
+	}
+	for _, key := range dates {
+		slices.SortFunc(out[key].Dates, func(a, b survey.DateCount) int { return strings.Compare(a.Date, b.Date) })
 	}
 	return nil
 }
 
-// countOptions counts the chosen options of choice questions, and the points of
-// scale questions.
-func (s *Store) countOptions(db *gorm.DB, sc Scope, sv survey.Survey, out map[string]*survey.Stats) error {
+// countOptions counts the chosen options of choice questions.
+func (s *Store) countOptions(db *gorm.DB, sc Scope, out map[string]*survey.Stats) error {
 	cond, args := sc.where("o")
 	var opts []struct {
 		QuestionKey string
@@ -205,30 +267,6 @@ func (s *Store) countOptions(db *gorm.DB, sc Scope, sv survey.Survey, out map[st
 		if st, ok := out[o.QuestionKey]; ok {
 			st.Counts[o.OptionKey] = o.N
 		}
-	}
-	var scales []string
-	for _, q := range sv.Questions() {
-		if q.Type == survey.Scale {
-			scales = append(scales, q.Key)
-		}
-	}
-	if len(scales) == 0 {
-		return nil
-	}
-	cond, args = sc.where("a")
-	var points []struct {
-		QuestionKey string
-		NumValue    float64
-		N           int
-	}
-	err = db.Raw(`SELECT a.question_key, a.num_value, COUNT(*) AS n
-		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE `+cond+` AND a.question_key IN ? GROUP BY a.question_key, a.num_value`, append(args, scales)...).Scan(&points).Error
-	if err != nil {
-		return err
-	}
-	for _, p := range points {
-		out[p.QuestionKey].Counts[strconv.Itoa(int(p.NumValue))] = p.N
 	}
 	return nil
 }
@@ -281,75 +319,6 @@ func (s *Store) streamQuartiles(db *gorm.DB, sc Scope, out map[string]*survey.St
 	}
 	flush()
 	return rows.Err()
-}
-
-// histograms counts the numbers of each numeric question in bins between rounded
-// edges around the smallest and largest answer, so that the edges do not reveal
-// either exactly.
-func (s *Store) histograms(db *gorm.DB, sc Scope, sv survey.Survey, out map[string]*survey.Stats) error {
-	// Each question's position in its own bins, as one CASE over the question
-	// keys: a join with a derived table of edges made PostgreSQL's plan three
-	// times slower at 100,000 responses.
-	var cases strings.Builder
-	var keys []string
-	var binArgs []any
-	type edge struct {
-		lo, hi float64
-		bins   int
-	}
-	edges := map[string]edge{}
-	for key, st := range out {
-		if st.Numeric == nil || st.N == 0 {
-			continue
-		}
-		e := edge{bins: histogramBins}
-		e.lo, e.hi = niceRange(st.Numeric.Min, st.Numeric.Max)
-		q, _ := sv.Question(key)
-		switch {
-		case sc.Coarse:
-			e.lo, e.hi, e.bins = memberEdges(sv, q, st.Numeric.Min, st.Numeric.Max)
-		case q.Type == survey.Integer:
-			e.lo, e.hi, e.bins = wholeEdges(e.lo, e.hi)
-		}
-		edges[key] = e
-		cases.WriteString(" WHEN ? THEN (a.num_value - ?) / ?")
-		keys, binArgs = append(keys, key), append(binArgs, key, e.lo, (e.hi-e.lo)/float64(e.bins))
-	}
-	if len(keys) == 0 {
-		return nil
-	}
-	position := "CASE a.question_key" + cases.String() + " END"
-	floor := "CAST(" + position + " AS INTEGER)" // SQLite truncates, and the position is not negative
-	if s.postgres {
-		floor = "CAST(FLOOR(" + position + ") AS INTEGER)" // PostgreSQL's CAST rounds
-	}
-	cond, args := sc.where("a")
-	var bins []struct {
-		QuestionKey string
-		Bin         int
-		N           int
-	}
-	err := db.Raw(`SELECT a.question_key, `+floor+` AS bin, COUNT(*) AS n
-		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE `+cond+` AND a.num_value IS NOT NULL AND a.question_key IN ?
-		GROUP BY a.question_key, bin`, append(append(binArgs, args...), keys)...).Scan(&bins).Error
-	if err != nil {
-		return err
-	}
-	for key, e := range edges {
-		h := make([]survey.Bin, e.bins)
-		width := (e.hi - e.lo) / float64(e.bins)
-		for i := range h {
-			h[i] = survey.Bin{From: e.lo + float64(i)*width, To: e.lo + float64(i+1)*width}
-		}
-		out[key].Numeric.Histogram = h
-	}
-	for _, b := range bins {
-		h := out[b.QuestionKey].Numeric.Histogram
-		i := min(max(b.Bin, 0), len(h)-1) // the largest value falls on the closing edge
-		h[i].Count += b.N
-	}
-	return nil
 }
 
 // memberEdges are the edges of the bars members see. Knowing that an answer lies
