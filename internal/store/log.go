@@ -59,10 +59,13 @@ func (g gormLog) Error(ctx context.Context, msg string, data ...any) {
 // is set once here, so that a failed or slow Scan logs placeholders as every
 // other query does.
 func init() {
-	logger.RecorderParamsFilter = func(_ context.Context, sql string, _ ...any) (string, []any) { return sql, nil }
+	logger.RecorderParamsFilter = withoutValues
 }
 
 // ParamsFilter keeps the values of a query out of the logs.
-func (g gormLog) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
-	return sql, nil
+func (g gormLog) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
+	return withoutValues(ctx, sql, params...)
 }
+
+// withoutValues is a query as the logs show it: with placeholders, never values.
+func withoutValues(_ context.Context, sql string, _ ...any) (string, []any) { return sql, nil }

@@ -110,8 +110,7 @@ type newSurveyView struct {
 
 // newSurveyPage serves GET /surveys/new: upload a questionnaire or write its JSON.
 func (h *Handler) newSurveyPage(w http.ResponseWriter, r *http.Request, v *visit) {
-	if err := v.user.RequireSecretariat(); err != nil {
-		h.fail(w, r, v, http.StatusForbidden, "Forbidden", err.Error())
+	if h.notSecretariat(w, r, v) {
 		return
 	}
 	h.render(w, r, v, http.StatusOK, "newsurvey", "New survey", newSurveyView{}, "")

@@ -26,8 +26,7 @@ func (h *Handler) membersPage(w http.ResponseWriter, r *http.Request, v *visit) 
 }
 
 func (h *Handler) showMembers(w http.ResponseWriter, r *http.Request, v *visit, status int, f form) {
-	if err := v.user.RequireSecretariat(); err != nil {
-		h.fail(w, r, v, http.StatusForbidden, "Forbidden", err.Error())
+	if h.notSecretariat(w, r, v) {
 		return
 	}
 	view := membersView{Form: f, Message: doneMessage(r)}
@@ -70,8 +69,7 @@ func (h *Handler) memberPage(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 func (h *Handler) showMember(w http.ResponseWriter, r *http.Request, v *visit, status int, f form) {
-	if err := v.user.RequireSecretariat(); err != nil {
-		h.fail(w, r, v, http.StatusForbidden, "Forbidden", err.Error())
+	if h.notSecretariat(w, r, v) {
 		return
 	}
 	view := memberView{Form: f}

@@ -29,8 +29,7 @@ func (h *Handler) peerGroupsPage(w http.ResponseWriter, r *http.Request, v *visi
 }
 
 func (h *Handler) showPeerGroups(w http.ResponseWriter, r *http.Request, v *visit, status int, f form) {
-	if err := v.user.RequireSecretariat(); err != nil {
-		h.fail(w, r, v, http.StatusForbidden, "Forbidden", err.Error())
+	if h.notSecretariat(w, r, v) {
 		return
 	}
 	view := peerGroupsView{Form: f, Message: doneMessage(r)}
@@ -99,8 +98,7 @@ func (h *Handler) peerGroupPage(w http.ResponseWriter, r *http.Request, v *visit
 
 // showPeerGroup shows the group with the key: the path's, or the one just made.
 func (h *Handler) showPeerGroup(w http.ResponseWriter, r *http.Request, v *visit, status int, key string, f form, message string, warnings []string) {
-	if err := v.user.RequireSecretariat(); err != nil {
-		h.fail(w, r, v, http.StatusForbidden, "Forbidden", err.Error())
+	if h.notSecretariat(w, r, v) {
 		return
 	}
 	view := peerGroupView{Form: f, Message: message, Warnings: warnings}

@@ -36,8 +36,7 @@ func (h *Handler) adminPage(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 func (h *Handler) showAdmin(w http.ResponseWriter, r *http.Request, v *visit, status int, f form, message string) {
-	if err := v.user.RequireSecretariat(); err != nil {
-		h.fail(w, r, v, http.StatusForbidden, "Forbidden", err.Error())
+	if h.notSecretariat(w, r, v) {
 		return
 	}
 	view := adminView{Form: f, Message: message}
@@ -87,8 +86,7 @@ func (h *Handler) userPage(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 func (h *Handler) showUser(w http.ResponseWriter, r *http.Request, v *visit, status int, f form) {
-	if err := v.user.RequireSecretariat(); err != nil {
-		h.fail(w, r, v, http.StatusForbidden, "Forbidden", err.Error())
+	if h.notSecretariat(w, r, v) {
 		return
 	}
 	view := userView{Form: f}

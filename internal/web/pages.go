@@ -524,19 +524,13 @@ func (h *Handler) who(r *http.Request, v *visit, names map[string]string, by *st
 	if name, ok := names[*by]; ok {
 		return name
 	}
-	var u struct {
-		Email string `json:"email"`
-		Name  string `json:"name"`
-	}
+	var u userDoc
 	name := "someone outside your registry"
 	if onBehalf {
 		name = "the secretariat"
 	}
 	if _, ok := h.get(r, v, "/v1/users/"+url.PathEscape(*by), &u); ok {
-		name = u.Email
-		if u.Name != "" {
-			name = u.Name + " (" + u.Email + ")"
-		}
+		name = u.Label()
 		if onBehalf {
 			name += ", for the secretariat"
 		}

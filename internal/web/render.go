@@ -118,6 +118,18 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *visit, status 
 	h.render(w, r, v, status, "message", heading, messageView{Heading: heading, Text: text, SignIn: v == nil}, token)
 }
 
+// notSecretariat shows the forbidden page to anyone but the secretariat, and
+// reports whether it did: for the secretariat's pages that the API's reads
+// would not refuse, since they read nothing or what members may read too (the
+// members, and a member's own users).
+func (h *Handler) notSecretariat(w http.ResponseWriter, r *http.Request, v *visit) bool {
+	err := v.user.RequireSecretariat()
+	if err != nil {
+		h.fail(w, r, v, http.StatusForbidden, "Forbidden", err.Error())
+	}
+	return err != nil
+}
+
 // internal logs an unexpected error and shows a bland page.
 func (h *Handler) internal(w http.ResponseWriter, r *http.Request, v *visit, err error) {
 	h.cfg.Logger.Error("web page failed", "path", r.URL.Path, "error", err)
